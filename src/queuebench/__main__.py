@@ -1,0 +1,3 @@
+from queuebench.cli import main
+
+main()
