@@ -156,3 +156,36 @@ class Ticket:
 def ticket_id(account: str, remote_id: str) -> str:
     """The cache-wide key of a ticket: ``"<account>:<remote_id>"``."""
     return f"{account}:{remote_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """One line of the queue: just what the list shows, read in pages from the store."""
+
+    id: str
+    account: str
+    vendor: Vendor
+    display_key: str
+    subject: str
+    status: Status
+    priority: Priority | None
+    requester: str | None
+    organization: str | None
+    assignee: str | None
+    group: str | None
+    created_at: datetime
+    updated_at: datetime
+    next_breach_at: datetime | None
+    sla: tuple[SlaTarget, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogHealth:
+    """The queue header's counts: what is breached, due soon, and aging."""
+
+    open_total: int
+    breached: int
+    due_within_hour: int
+    aged_7: int
+    aged_14: int
+    aged_30: int

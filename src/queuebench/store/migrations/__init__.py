@@ -1,0 +1,1 @@
+"""Alembic migrations of the cache schema; run programmatically by ``store.engine``."""
