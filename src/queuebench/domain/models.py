@@ -177,6 +177,9 @@ class QueueRow:
     updated_at: datetime
     next_breach_at: datetime | None
     sla: tuple[SlaTarget, ...] = ()
+    remote_id: str = ""
+    url: str = ""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,13 +56,14 @@ def db_path(data_dir: Path) -> Path:
 def probe_schema(path: Path) -> SchemaStatus:
     """Read the schema revision without creating, locking or changing any file.
 
-    Uses SQLite's ``immutable`` URI flag so not even a ``-shm``/``-wal`` file is made.
+    A cleanly closed database is read with SQLite's ``immutable`` flag, so not even a
+    ``-shm`` file is made; when a write-ahead log is present (another queuebench has it open,
+    or one crashed) the probe reads read-only through the log so it sees committed changes.
     """
     if not path.exists():
         return SchemaStatus(exists=False, revision=None)
-    uri = f"file:{path}?mode=ro&immutable=1"
     try:
-        con = sqlite3.connect(uri, uri=True)
+        con = read_only_connection(path)
         try:
             has_table = con.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
@@ -80,6 +81,14 @@ def probe_schema(path: Path) -> SchemaStatus:
             "repaired with the sqlite3 `.recover` command."
         ) from exc
     return SchemaStatus(exists=True, revision=row[0] if row else None)
+
+
+def read_only_connection(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection that reads ``path`` and writes nothing."""
+    wal = path.with_name(path.name + "-wal")
+    has_wal = wal.exists() and wal.stat().st_size > 0
+    uri = f"file:{path}?mode=ro" if has_wal else f"file:{path}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True)
 
 
 def ensure_data_dir(data_dir: Path) -> None:

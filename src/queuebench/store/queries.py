@@ -55,6 +55,9 @@ _QUEUE_COLUMNS = (
     T.created_at,
     T.updated_at,
     T.next_breach_at,
+    T.remote_id,
+    T.url,
+    T.tags,
 )
 
 
@@ -174,6 +177,9 @@ def queue_window(
             updated_at=ensure_utc(r.updated_at),
             next_breach_at=_utc(r.next_breach_at),
             sla=targets.get(r.id, ()),
+            remote_id=r.remote_id,
+            url=r.url,
+            tags=tuple(json.loads(r.tags)),
         )
         for r in rows
     ]
