@@ -69,13 +69,13 @@ def test_upgrade_from_first_schema_keeps_notes_and_orders_tickets(tmp_path: Path
             con.execute(
                 text(
                     "INSERT INTO ticket (id, account, vendor, remote_id, display_key, subject, "
-                    "description, description_format, status, status_raw, priority, "
+                    "status, status_raw, priority, "
                     "priority_raw, priority_rank, requester, organization, assignee, "
-                    "group_name, created_at, updated_at, url, tags, raw, next_breach_at, "
-                    "comments_synced_at, deleted, synced_at) VALUES (:id, 'zd', 'zendesk', :n, "
-                    ":key, 'Subject ' || :n, '', 'text', 'open', 'open', NULL, NULL, :prio, "
+                    "group_name, created_at, updated_at, url, tags, next_breach_at, "
+                    "comments_synced_at, synced_at) VALUES (:id, 'zd', 'zendesk', :n, "
+                    ":key, 'Subject ' || :n, 'open', 'open', NULL, NULL, :prio, "
                     "'Ana', 'Acme', NULL, NULL, '2026-11-01 00:00:00.000000', "
-                    "'2026-11-02 00:00:00.000000', 'u', '[\"x\"]', '{}', :breach, NULL, 0, NULL)"
+                    "'2026-11-02 00:00:00.000000', 'u', '[\"x\"]', :breach, NULL, NULL)"
                 ),
                 {"id": f"zd:{n}", "n": n, "key": f"#{n}", "prio": prio, "breach": breach},
             )

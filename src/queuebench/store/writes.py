@@ -28,10 +28,12 @@ from queuebench.store.models import (
     DirectoryRow,
     NoteRow,
     SlaTargetRow,
+    TicketDetailRow,
     TicketRow,
 )
 
 TICKET = TicketRow.__table__  # type: ignore[attr-defined]
+DETAIL = TicketDetailRow.__table__  # type: ignore[attr-defined]
 COMMENT = CommentRow.__table__  # type: ignore[attr-defined]
 SLA = SlaTargetRow.__table__  # type: ignore[attr-defined]
 DIRECTORY = DirectoryRow.__table__  # type: ignore[attr-defined]
@@ -84,8 +86,6 @@ def ticket_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "remote_id": ticket.remote_id,
         "display_key": ticket.display_key,
         "subject": ticket.subject,
-        "description": ticket.description,
-        "description_format": ticket.description_format,
         "status": ticket.status.value,
         "status_raw": ticket.status_raw,
         "priority": ticket.priority.value if ticket.priority else None,
@@ -99,13 +99,11 @@ def ticket_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
         "updated_at": _utc(ticket.updated_at),
         "url": ticket.url,
         "tags": json.dumps(list(ticket.tags), ensure_ascii=False),
-        "raw": json.dumps(ticket.raw, ensure_ascii=False, separators=(",", ":")),
         "next_breach_at": _utc(nb),
         "queue_group": group,
         "queue_a": a,
         "queue_b": b,
         "search_text": search_text(ticket),
-        "deleted": False,
         "synced_at": _utc(now),
     }
 
@@ -127,6 +125,21 @@ def upsert_tickets(session: Session, tickets: Sequence[Ticket], now: datetime) -
     without_conv = [r for r in rows if "comments_synced_at" not in r]
     _upsert(session, TICKET, with_conv, ["id"])
     _upsert(session, TICKET, without_conv, ["id"])
+
+    _upsert(
+        session,
+        DETAIL,
+        [
+            {
+                "ticket_id": t.id,
+                "description": t.description,
+                "description_format": t.description_format,
+                "raw": json.dumps(t.raw, ensure_ascii=False, separators=(",", ":")),
+            }
+            for t in tickets
+        ],
+        ["ticket_id"],
+    )
 
     ids = [t.id for t in tickets]
     con.execute(delete(SLA).where(SLA.c.ticket_id.in_(ids)))

@@ -36,8 +36,6 @@ def upgrade() -> None:
         sa.Column("remote_id", sa.String(), nullable=False),
         sa.Column("display_key", sa.String(), nullable=False),
         sa.Column("subject", sa.String(), nullable=False),
-        sa.Column("description", sa.Text(), nullable=False),
-        sa.Column("description_format", sa.String(), nullable=False),
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("status_raw", sa.String(), nullable=False),
         sa.Column("priority", sa.String(), nullable=True),
@@ -51,10 +49,8 @@ def upgrade() -> None:
         sa.Column("updated_at", _TS, nullable=False),
         sa.Column("url", sa.String(), nullable=False),
         sa.Column("tags", sa.String(), nullable=False),
-        sa.Column("raw", sa.Text(), nullable=False),
         sa.Column("next_breach_at", _TS, nullable=True),
         sa.Column("comments_synced_at", _TS, nullable=True),
-        sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("synced_at", _TS, nullable=True),
     )
     op.create_index("ix_ticket_account_remote", "ticket", ["account", "remote_id"], unique=True)
@@ -62,6 +58,14 @@ def upgrade() -> None:
     op.create_index("ix_ticket_updated", "ticket", ["updated_at"])
     op.create_index("ix_ticket_created", "ticket", ["created_at"])
     op.create_index("ix_ticket_next_breach", "ticket", ["next_breach_at"])
+    # Bulky text lives beside the ticket so scans of the queue's table stay narrow.
+    op.create_table(
+        "ticket_detail",
+        sa.Column("ticket_id", sa.String(), sa.ForeignKey("ticket.id"), primary_key=True),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("description_format", sa.String(), nullable=False),
+        sa.Column("raw", sa.Text(), nullable=False),
+    )
     op.create_table(
         "comment",
         sa.Column("id", sa.String(), primary_key=True),
@@ -178,6 +182,7 @@ def downgrade() -> None:
         "directory",
         "sla_target",
         "comment",
+        "ticket_detail",
         "ticket",
         "account",
     ):
