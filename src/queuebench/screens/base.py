@@ -1,0 +1,51 @@
+"""What every queuebench screen shares: the one place background failures are reported."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy.exc import OperationalError
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from queuebench.store.errors import StoreError
+
+
+def error_advice(error: BaseException) -> str:
+    """One line for a failed background task that says what to do about it."""
+    if isinstance(error, StoreError):
+        return str(error)  # store errors already name their fix
+    text = str(error).strip()
+    first_line = text.splitlines()[0] if text else type(error).__name__
+    if isinstance(error, OperationalError | sqlite3.OperationalError) and "locked" in text:
+        return (
+            "The cache is busy (another queuebench is writing it, probably a sync). "
+            "Wait a moment and press the key again."
+        )
+    if isinstance(error, OperationalError | sqlite3.DatabaseError):
+        return (
+            f"The cache could not be read ({first_line}). Run `queuebench demo` or "
+            "`queuebench sync` to rebuild it, or set QUEUEBENCH_DATA_DIR to another cache."
+        )
+    return (
+        f"{type(error).__name__}: {first_line}. This is a queuebench bug; please report it "
+        "with the steps that led here."
+    )
+
+
+class WorkbenchScreen(Screen[None]):
+    """Base of the queuebench screens.
+
+    Thread workers report to the screen that started them (``Worker.StateChanged`` does not
+    bubble), so this one handler turns any failed worker into a notification naming the fix.
+    """
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self.notify(
+                error_advice(event.worker.error),
+                title=f"{event.worker.name or 'Background task'} failed",
+                severity="error",
+                timeout=12,
+                markup=False,
+            )

@@ -1,0 +1,338 @@
+"""One case: who and what, every SLA clock, tags, the description and the conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, tzinfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Footer, Header, Markdown, Static
+from textual.worker import get_current_worker
+
+from queuebench.clock import Clock, display_zone, format_local
+from queuebench.config import Settings
+from queuebench.domain.models import Comment, SlaMetric, SlaStage, SlaTarget, Ticket
+from queuebench.domain.normalize import effective_stage, format_duration
+from queuebench.screens.base import WorkbenchScreen
+from queuebench.store.engine import Store
+from queuebench.store.errors import AmbiguousKeyError, TicketNotFoundError
+from queuebench.store.queries import get_ticket
+from queuebench.widgets.queue_table import VENDOR_NAMES
+
+NOT_CACHED = "Conversation not cached yet — it is fetched on the next sync."
+
+METRIC_NAMES: dict[SlaMetric, str] = {
+    SlaMetric.FIRST_RESPONSE: "First response",
+    SlaMetric.NEXT_RESPONSE: "Next response",
+    SlaMetric.RESOLUTION: "Resolution",
+    SlaMetric.PERIODIC_UPDATE: "Periodic update",
+}
+
+
+def _field(label: str, value: str | None) -> Content:
+    return Content.assemble((f"{label:<10}", "$text-muted"), value or "—")
+
+
+def case_header(ticket: Ticket, zone: tzinfo | None) -> Content:
+    """Who, what, where: key and subject, people, status and priority with vendor values."""
+    status = ticket.status.value.replace("_", " ")
+    priority = ticket.priority.value if ticket.priority else "none"
+    lines = [
+        Content.assemble((ticket.display_key, "bold $text-accent"), "  ", (ticket.subject, "bold")),
+        _field("Customer", ticket.organization),
+        _field("Requester", ticket.requester),
+        _field("Status", f"{status} (vendor: {ticket.status_raw})"),
+        _field("Priority", f"{priority} (vendor: {ticket.priority_raw or '—'})"),
+        _field("Assignee", ticket.assignee or "unassigned"),
+        _field("Group", ticket.group),
+        _field("Vendor", f"{VENDOR_NAMES[ticket.vendor]} · account {ticket.account}"),
+        _field("URL", ticket.url),
+        _field(
+            "Created",
+            f"{format_local(ticket.created_at, zone)} · updated "
+            f"{format_local(ticket.updated_at, zone)}",
+        ),
+    ]
+    return Content("\n").join(lines)
+
+
+def sla_row(target: SlaTarget, now: datetime, zone: tzinfo | None) -> tuple[str, ...]:
+    """One SLA clock as text: metric, stage, breach instant, remaining, source, policy."""
+    stage = effective_stage(target, now)
+    due = format_local(target.breach_at, zone) if target.breach_at else "—"
+    if stage is SlaStage.BREACHED:
+        stage_text = "BREACHED"
+        remaining = (
+            f"overdue {format_duration(now - target.breach_at)}" if target.breach_at else "overdue"
+        )
+    elif stage is SlaStage.ACTIVE:
+        stage_text = "active"
+        remaining = f"{format_duration(target.breach_at - now)} left" if target.breach_at else "—"
+    elif stage is SlaStage.PAUSED:
+        stage_text = "PAUSED"
+        remaining = (
+            f"{format_duration_seconds(target.remaining_seconds)} left when resumed"
+            if target.remaining_seconds is not None
+            else "clock stopped"
+        )
+    else:
+        stage_text = "met"
+        remaining = "—"
+    return (
+        METRIC_NAMES[target.metric],
+        stage_text,
+        due,
+        remaining,
+        target.source.value,
+        target.policy or "—",
+    )
+
+
+def format_duration_seconds(seconds: int) -> str:
+    """:func:`format_duration` for a number of seconds."""
+    return format_duration(timedelta(seconds=seconds))
+
+
+SLA_WIDTHS = (16, 9, 22, 26, 9)
+
+
+def sla_table(targets: tuple[SlaTarget, ...], now: datetime, zone: tzinfo | None) -> Content:
+    """Every SLA clock, one per line, with a header; the stage reads without colour."""
+    if not targets:
+        return Content("No SLA on this ticket.")
+    header = ("Metric", "Stage", "Breaches at", "Remaining", "Source", "Policy")
+    lines = [_sla_line(header, "", header=True)]
+    for target in targets:
+        row = sla_row(target, now, zone)
+        style = {
+            "BREACHED": "bold $text-error",
+            "PAUSED": "$text-muted",
+            "met": "$text-success",
+        }.get(row[1], "")
+        if (
+            row[1] == "active"
+            and target.breach_at
+            and (target.breach_at - now).total_seconds() < 3600
+        ):
+            style = "bold $text-warning"
+        lines.append(_sla_line(row, style))
+    return Content("\n").join(lines)
+
+
+def _sla_line(cells: tuple[str, ...], stage_style: str, *, header: bool = False) -> Content:
+    parts: list[str | tuple[str, str]] = []
+    for index, cell in enumerate(cells):
+        text = cell.ljust(SLA_WIDTHS[index]) + " " if index < len(SLA_WIDTHS) else cell
+        if header:
+            parts.append((text, "bold $text-muted"))
+        else:
+            parts.append((text, stage_style) if index in (1, 3) else text)
+    return Content.assemble(*parts)
+
+
+def entry_title(comment: Comment, zone: tzinfo | None) -> str:
+    """``INTERNAL NOTE — Dana Whitfield · 2026-11-20 15:02 CET`` (or ``PUBLIC REPLY — …``)."""
+    kind = "PUBLIC REPLY" if comment.public else "INTERNAL NOTE"
+    author = comment.author or "unknown author"
+    return f"{kind} — {author} · {format_local(comment.created_at, zone)}"
+
+
+def body_widget(text: str, fmt: str) -> Widget:
+    """Markdown rendered when the vendor says so; otherwise plain text (no markup parsing)."""
+    if fmt == "markdown":
+        return Markdown(text, classes="body")
+    return Static(Content(text or "(empty)"), classes="body")
+
+
+class CaseCommands(Provider):
+    """The case screen's actions in the command palette."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+        screen = self.screen
+        if not isinstance(screen, CaseScreen):
+            return []
+        return [
+            ("Open in browser", "Open this ticket in the vendor's web UI", screen.action_open_url),
+            ("Back to queue", "Return to the queue", screen.action_back),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+
+
+class CaseScreen(WorkbenchScreen):
+    """One ticket in full, loaded from the cache in a thread worker."""
+
+    COMMANDS = {CaseCommands}
+
+    BINDINGS: list[BindingType] = [
+        Binding("escape", "back", "Back to queue", id="case.back"),
+        Binding("o", "open_url", "Open in browser", id="case.open_url"),
+        Binding("j,down", "scroll('down')", "Scroll down", show=False, id="case.scroll_down"),
+        Binding("k,up", "scroll('up')", "Scroll up", show=False, id="case.scroll_up"),
+        Binding(
+            "space,pagedown", "scroll('page_down')", "Page down", show=False, id="case.page_down"
+        ),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="case.page_up"),
+        Binding("g,home", "scroll('home')", "Top", show=False, id="case.top"),
+        Binding("G,end", "scroll('end')", "Bottom", show=False, id="case.bottom"),
+    ]
+
+    class Loaded(Message):
+        """The ticket arrived from the cache."""
+
+        def __init__(self, ticket: Ticket) -> None:
+            super().__init__()
+            self.ticket = ticket
+
+    class LoadFailed(Message):
+        """The key does not name exactly one cached ticket; ``reason`` names the fix."""
+
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    def __init__(self, store: Store, clock: Clock, settings: Settings, key: str) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.key = key
+        self.zone = display_zone(settings.user.timezone)
+        self.ticket: Ticket | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="case-body")
+        yield Footer()
+
+    @property
+    def body(self) -> VerticalScroll:
+        """The scrolling case body."""
+        return self.query_one("#case-body", VerticalScroll)
+
+    def on_mount(self) -> None:
+        self.sub_title = self.key
+        self.body.loading = True
+        self._load()
+        self.set_interval(1.0, self._tick)
+
+    @work(thread=True, exit_on_error=False, name="load case")
+    def _load(self) -> None:
+        try:
+            with self.store.session() as session:
+                ticket = get_ticket(session, self.key, self.clock())
+        except (TicketNotFoundError, AmbiguousKeyError) as exc:
+            self.post_message(self.LoadFailed(str(exc)))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(ticket))
+
+    async def on_case_screen_loaded(self, message: Loaded) -> None:
+        ticket = message.ticket
+        self.ticket = ticket
+        note = getattr(self.app, "data_note", None)
+        self.sub_title = " · ".join(
+            part for part in (ticket.display_key, VENDOR_NAMES[ticket.vendor], note) if part
+        )
+        body = self.body
+        await body.mount_all(self._build(ticket))
+        body.loading = False
+        body.focus()
+
+    async def on_case_screen_load_failed(self, message: LoadFailed) -> None:
+        body = self.body
+        await body.mount(Static(Content(message.reason), id="case-error"))
+        body.loading = False
+        self.notify(message.reason, title="Cannot open case", severity="error", markup=False)
+
+    def _build(self, ticket: Ticket) -> list[Widget]:
+        now = self.clock()
+        widgets: list[Widget] = [
+            Static(case_header(ticket, self.zone), id="case-header"),
+            _section("SLA", Static(sla_table(ticket.sla, now, self.zone), id="case-sla")),
+            Static(
+                Content.assemble(
+                    ("Tags      ", "$text-muted"), ", ".join(ticket.tags) or "no tags"
+                ),
+                id="case-tags",
+            ),
+        ]
+        description = Vertical(
+            body_widget(ticket.description, ticket.description_format),
+            classes="entry description",
+        )
+        description.border_title = Content(
+            f"DESCRIPTION — {ticket.requester or 'unknown requester'} · "
+            f"{format_local(ticket.created_at, self.zone)}"
+        )
+        widgets.append(description)
+        if ticket.comments is None:
+            widgets.append(Static(NOT_CACHED, id="conversation-title", classes="-missing"))
+            return widgets
+        internal = sum(1 for c in ticket.comments if not c.public)
+        widgets.append(
+            Static(
+                f"Conversation · {len(ticket.comments)} entries ({internal} internal)",
+                id="conversation-title",
+            )
+        )
+        for comment in sorted(ticket.comments, key=lambda c: c.created_at):
+            entry = Vertical(
+                body_widget(comment.body, comment.body_format),
+                classes="entry " + ("public" if comment.public else "internal"),
+            )
+            entry.border_title = Content(entry_title(comment, self.zone))
+            widgets.append(entry)
+        return widgets
+
+    def _tick(self) -> None:
+        if self.ticket is not None:
+            self.query_one("#case-sla", Static).update(
+                sla_table(self.ticket.sla, self.clock(), self.zone)
+            )
+
+    def action_back(self) -> None:
+        """Return to the queue (its cursor is still on this ticket)."""
+        self.dismiss()
+
+    def action_open_url(self) -> None:
+        """Open the ticket in the vendor's web UI."""
+        if self.ticket is None:
+            self.notify("The case is still loading.", severity="warning")
+            return
+        self.app.open_url(self.ticket.url)
+
+    def action_scroll(self, where: str) -> None:
+        """Scroll the case body: ``down``, ``up``, ``page_down``, ``page_up``, ``home``, ``end``."""
+        body = self.body
+        actions = {
+            "down": body.scroll_down,
+            "up": body.scroll_up,
+            "page_down": body.scroll_page_down,
+            "page_up": body.scroll_page_up,
+            "home": body.scroll_home,
+            "end": body.scroll_end,
+        }
+        action = actions.get(where)
+        if action is not None:
+            action(animate=False)
+
+
+def _section(title: str, child: Widget) -> Vertical:
+    box = Vertical(child, classes="section")
+    box.border_title = Content(title)
+    return box
