@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import OperationalError
+from textual import events
 from textual.widgets import Static
 
 from queuebench.app import make_app
@@ -135,6 +136,29 @@ async def test_filter_as_you_type_narrows_and_counts(app, store: Store) -> None:
         await pilot.pause(0.2)
         await settle(pilot)
         assert table.total == 30
+
+
+async def test_keys_typed_fast_around_the_filter_go_where_meant(app) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(QueueTable)
+        # A fast typist (or tmux send-keys): every key is queued before "/" is handled.
+        burst = [("slash", "/"), *[(c, c) for c in "webhook"], ("escape", None), ("j", "j")]
+        for key, char in burst:
+            app.post_message(events.Key(key, char))
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert screen.typed_text == "webhook"
+        assert screen.quick_flags == set()  # the "b" of webhook is text, not the quick filter
+        assert not screen.has_class("-filtering")
+        assert table.total == 3
+        assert screen.query_one(FilterInput).value == "webhook"  # "j" went to the list
+        assert app.focused is table
+        for key, char in [("slash", "/"), ("slash", "/")]:
+            app.post_message(events.Key(key, char))
+        await pilot.pause()
+        assert screen.query_one(FilterInput).value == "webhook/"  # "/" inside is text
 
 
 async def test_bad_filter_shows_error_and_keeps_results(app) -> None:

@@ -284,12 +284,12 @@ class CaseScreen(WorkbenchScreen):
             widgets.append(Static(NOT_CACHED, id="conversation-title", classes="-missing"))
             return widgets
         internal = sum(1 for c in ticket.comments if not c.public)
-        widgets.append(
-            Static(
-                f"Conversation · {len(ticket.comments)} entries ({internal} internal)",
-                id="conversation-title",
-            )
+        title = (
+            f"Conversation · {len(ticket.comments)} entries ({internal} internal)"
+            if ticket.comments
+            else "Conversation · no replies or notes yet"
         )
+        widgets.append(Static(title, id="conversation-title"))
         for comment in sorted(ticket.comments, key=lambda c: c.created_at):
             entry = Vertical(
                 body_widget(comment.body, comment.body_format),

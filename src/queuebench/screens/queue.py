@@ -7,6 +7,7 @@ from functools import partial
 from typing import TypeVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -107,8 +108,17 @@ class QueueScreen(WorkbenchScreen):
     COMMANDS = {QueueCommands}
 
     BINDINGS: list[BindingType] = [
-        Binding("slash", "open_filter", "Filter", id="queue.filter"),
-        Binding("escape", "close_filter", "Close filter", show=False, id="queue.filter_close"),
+        # A priority binding runs as the key arrives, before later keys are routed: whatever
+        # is typed right after "/" lands in the filter, however fast.
+        Binding("slash", "open_filter", "Filter", id="queue.filter", priority=True),
+        Binding(
+            "escape,enter",
+            "close_filter",
+            "Close filter",
+            show=False,
+            id="queue.filter_close",
+            priority=True,
+        ),
         Binding("x", "clear_filters", "Clear filters", show=False, id="queue.clear"),
         Binding("m", "toggle('mine')", "Mine", id="queue.mine"),
         Binding("u", "toggle('unassigned')", "Unassigned", show=False, id="queue.unassigned"),
@@ -342,16 +352,20 @@ class QueueScreen(WorkbenchScreen):
 
     def action_open_filter(self) -> None:
         """Show the filter line and focus it."""
-        self.add_class("-filtering")
         field = self.query_one(FilterInput)
+        if self.focused is field:
+            raise SkipAction()  # "/" typed inside the filter is text
+        self.add_class("-filtering")
         field.value = self.typed_text
         field.cursor_position = len(field.value)
-        field.focus()
+        # Focus now, not after a refresh: keys typed right after "/" belong to the filter.
+        self.set_focus(field)
         self._update_filter_message()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_filter":
-            return self.has_class("-filtering")
+            # Only while typing a filter; otherwise escape and enter keep their usual meaning.
+            return self.has_class("-filtering") and self.focused is self.query_one(FilterInput)
         if action == "select_view" and parameters:
             index = parameters[0]
             return isinstance(index, int) and index < len(self.views)
@@ -364,7 +378,7 @@ class QueueScreen(WorkbenchScreen):
             self.query_one(FilterInput).value = self.typed_text
             self.filter_error = None
         self.remove_class("-filtering")
-        self.table.focus()
+        self.set_focus(self.table)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -373,10 +387,6 @@ class QueueScreen(WorkbenchScreen):
         self._filter_timer = self.set_timer(
             FILTER_DEBOUNCE, partial(self.apply_filter_text, event.value)
         )
-
-    @on(Input.Submitted, "#filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.action_close_filter()
 
     def flush_filter(self) -> None:
         """Apply a pending (debounced) filter text now."""
@@ -444,6 +454,15 @@ class QueueScreen(WorkbenchScreen):
     def action_toggle(self, flag: str) -> None:
         """Toggle the quick filter ``flag`` (mine, unassigned or breached)."""
         if flag not in QUICK_FLAGS:
+            return
+        if flag == "mine" and not self.settings.user.names:
+            self.notify(
+                "Nothing is yours yet: list your assignee names under [user] names = [...] "
+                "in the config file (queuebench locate config).",
+                title="Who are you?",
+                severity="warning",
+                markup=False,
+            )
             return
         self.quick_flags ^= {flag}
         self.requery(follow=False)
