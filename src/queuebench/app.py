@@ -7,6 +7,7 @@ module lazily, so headless commands never load it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -25,7 +26,7 @@ class QueuebenchApp(App[None]):
     CSS_PATH = "queuebench.tcss"
     TITLE = "queuebench"
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
         Binding("question_mark,f1", "show_keys", "Keys", id="app.keys"),
     ]

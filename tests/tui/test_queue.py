@@ -28,7 +28,7 @@ WEBHOOK_KEYS = {"SUP-88", "SUP-111", "INC0020015"}
 def column(table: QueueTable, text: str, key: str) -> str:
     """The text of column ``key`` in a rendered line."""
     start = 0
-    for col in layout_columns(table.scrollable_content_region.width, table.query.sort):
+    for col in layout_columns(table.scrollable_content_region.width, table.current_query.sort):
         if col.key == key:
             return text[start : start + col.width].strip()
         start += col.width + 1
@@ -254,7 +254,7 @@ async def test_sort_override_cycles_and_reverses(app, store: Store) -> None:
         table = app.screen.query_one(QueueTable)
         await pilot.press("s")
         await settle(pilot)
-        assert table.query.sort is SortKey.PRIORITY
+        assert table.current_query.sort is SortKey.PRIORITY
         assert screen_keys(table) == expected_keys(store, sort=SortKey.PRIORITY)
         assert "Pri↑" in table.render_line(0).text
         await pilot.press("r")
@@ -262,7 +262,7 @@ async def test_sort_override_cycles_and_reverses(app, store: Store) -> None:
         assert screen_keys(table) == expected_keys(store, sort=SortKey.PRIORITY, descending=True)
         await pilot.press("s", "s")
         await settle(pilot)
-        assert table.query.sort is SortKey.CREATED
+        assert table.current_query.sort is SortKey.CREATED
         assert screen_keys(table) == expected_keys(store, sort=SortKey.CREATED)
 
 
@@ -369,7 +369,7 @@ async def test_command_palette_offers_screen_actions(app, store: Store) -> None:
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is queue
-        assert queue.query_one(QueueTable).query.sort is SortKey.PRIORITY
+        assert queue.query_one(QueueTable).current_query.sort is SortKey.PRIORITY
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"SUP-91")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
+from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
@@ -179,7 +180,7 @@ class CaseScreen(WorkbenchScreen):
 
     COMMANDS = {CaseCommands}
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to queue", id="case.back"),
         Binding("o", "open_url", "Open in browser", id="case.open_url"),
         Binding("j,down", "scroll('down')", "Scroll down", show=False, id="case.scroll_down"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -50,7 +51,7 @@ def binding_entries(screen: Screen[object]) -> list[KeyEntry]:
 class KeysModal(ModalScreen[None]):
     """Lists the keys of the screen it was opened from; any of its own keys closes it."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss", "Close", id="keys.close"),
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -107,7 +107,7 @@ class QueueScreen(WorkbenchScreen):
     AUTO_FOCUS = "QueueTable"
     COMMANDS = {QueueCommands}
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # A priority binding runs as the key arrives, before later keys are routed: whatever
         # is typed right after "/" lands in the filter, however fast.
         Binding("slash", "open_filter", "Filter", id="queue.filter", priority=True),
@@ -120,9 +120,9 @@ class QueueScreen(WorkbenchScreen):
             priority=True,
         ),
         Binding("x", "clear_filters", "Clear filters", show=False, id="queue.clear"),
-        Binding("m", "toggle('mine')", "Mine", id="queue.mine"),
-        Binding("u", "toggle('unassigned')", "Unassigned", show=False, id="queue.unassigned"),
-        Binding("b", "toggle('breached')", "Breached", id="queue.breached"),
+        Binding("m", "toggle_quick('mine')", "Mine", id="queue.mine"),
+        Binding("u", "toggle_quick('unassigned')", "Unassigned", show=False, id="queue.unassigned"),
+        Binding("b", "toggle_quick('breached')", "Breached", id="queue.breached"),
         Binding("v", "cycle_vendor", "Cycle vendor", show=False, id="queue.vendor"),
         Binding("t", "cycle_status", "Cycle status", show=False, id="queue.status"),
         Binding("p", "cycle_priority", "Cycle priority", show=False, id="queue.priority"),
@@ -451,7 +451,7 @@ class QueueScreen(WorkbenchScreen):
 
     # --- quick filters, views, sort ---------------------------------------------------------
 
-    def action_toggle(self, flag: str) -> None:
+    def action_toggle_quick(self, flag: str) -> None:
         """Toggle the quick filter ``flag`` (mine, unassigned or breached)."""
         if flag not in QUICK_FLAGS:
             return
@@ -551,7 +551,7 @@ class QueueScreen(WorkbenchScreen):
                 (
                     f"Toggle {flag}",
                     f"Turn the {flag} quick filter {state}",
-                    partial(self.action_toggle, flag),
+                    partial(self.action_toggle_quick, flag),
                 )
             )
         commands.append(("Filter…", "Filter the queue as you type", self.action_open_filter))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.binding import Binding, BindingType
 from textual.widgets import Input
 
@@ -9,7 +11,7 @@ from textual.widgets import Input
 class FilterInput(Input):
     """Filter-as-you-type input for the queue's filter language."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+u", "clear_filter", "Clear filter", id="queue.filter_clear"),
     ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -247,7 +248,7 @@ class QueueTable(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Cursor down", show=False, id="queue.cursor_down"),
         Binding("k,up", "cursor_up", "Cursor up", show=False, id="queue.cursor_up"),
         Binding("g,home", "first", "First ticket", show=False, id="queue.first"),
@@ -299,7 +300,7 @@ class QueueTable(ScrollView, can_focus=True):
     # --- state ------------------------------------------------------------------------------
 
     @property
-    def query(self) -> QueueQuery:
+    def current_query(self) -> QueueQuery:
         """The query whose result is on screen."""
         return self._query
 
