@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy.exc import OperationalError
 from textual import events
 from textual.widgets import Static
 
@@ -391,7 +391,7 @@ async def test_empty_cache_says_how_to_fill_it(settings, empty_store: Store) -> 
 
 async def test_failed_query_becomes_a_notification(app, monkeypatch) -> None:
     def locked(*args: object, **kwargs: object) -> int:
-        raise OperationalError("SELECT count(*)", {}, Exception("database is locked"))
+        raise sqlite3.OperationalError("database is locked")
 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
