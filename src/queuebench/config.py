@@ -2,96 +2,118 @@
 
 The file lives in the platform config directory (``queuebench locate config``) unless
 ``QUEUEBENCH_CONFIG_FILE`` names another; the cache lives in the platform data directory
-unless ``QUEUEBENCH_DATA_DIR`` names another. Nothing is computed at import time: call
-:func:`load_settings`. The README's configuration reference is generated from this model
-(``python -m queuebench.config``), so every field carries a docstring.
+unless ``QUEUEBENCH_DATA_DIR`` (or ``data_dir`` in the file) names another. Any setting can be
+overridden from the environment as ``QUEUEBENCH_<SECTION>__<FIELD>`` (a JSON value, or a plain
+string), e.g. ``QUEUEBENCH_USER__NAMES='["Dana Whitfield"]'``.
+
+The model is made of msgspec Structs: validation with exact error paths, and an import cost of
+a few tens of milliseconds — every launch pays it, and the queue must draw within twice a bare
+Textual app's start (pydantic-settings alone costs more than that budget's slack). Nothing is
+computed at import time: call :func:`load_settings`. The README's configuration reference is
+generated from the field descriptions here (``python -m queuebench.config``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+import msgspec
+from msgspec import Meta, Struct, field
 
+from queuebench.domain.models import Priority, Status
 from queuebench.domain.query import QueryError, parse_filter, parse_sort
 
 APP_NAME = "queuebench"
+ENV_PREFIX = "QUEUEBENCH_"
 
 
 class ConfigError(Exception):
     """The config file cannot be used; ``str()`` is one paragraph that names the fix."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+def _doc(text: str) -> Meta:
+    return Meta(description=text)
 
 
-class UserSettings(_Section):
+class UserSettings(Struct, forbid_unknown_fields=True, kw_only=True):
     """Who you are in the vendors' systems."""
 
-    names: list[str] = Field(default_factory=list)
-    """Assignee names that are you, in any vendor (``is:mine`` and the "mine" quick filter)."""
+    names: Annotated[
+        list[str],
+        _doc('Assignee names that are you, in any vendor (`is:mine` and the "mine" filter).'),
+    ] = field(default_factory=list)
+    timezone: Annotated[
+        str | None, _doc("IANA time zone for displayed times (default: the machine's zone).")
+    ] = None
 
-    timezone: str | None = None
-    """IANA time zone for displayed times (default: the machine's local zone)."""
+    def __post_init__(self) -> None:
+        if self.timezone:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(self.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"{self.timezone!r} is not an IANA time zone (e.g. Europe/Berlin)"
+                ) from None
 
 
-class ViewSettings(_Section):
+class ViewSettings(Struct, forbid_unknown_fields=True, kw_only=True):
     """A named view: a saved filter (and sort) shown as a tab on the queue screen."""
 
-    name: str
-    """The tab's label."""
+    name: Annotated[str, _doc("The tab's label.")]
+    filter: Annotated[
+        str, _doc('A filter in the queue\'s filter language, e.g. `"is:breached prio:P1,P2"`.')
+    ] = ""
+    sort: Annotated[
+        str, _doc("Sort order: risk, priority, updated, created or key; prefix `-` to reverse.")
+    ] = "risk"
 
-    filter: str = ""
-    """A filter in the queue's filter language, e.g. ``"is:breached prio:P1,P2"``."""
-
-    sort: str = "risk"
-    """Sort order: risk, priority, updated, created or key; prefix ``-`` to reverse."""
-
-    @field_validator("filter")
-    @classmethod
-    def _check_filter(cls, value: str) -> str:
+    def __post_init__(self) -> None:
         try:
-            parse_filter(value)
+            parse_filter(self.filter)
+            parse_sort(self.sort)
         except QueryError as exc:
             raise ValueError(str(exc)) from None
-        return value
-
-    @field_validator("sort")
-    @classmethod
-    def _check_sort(cls, value: str) -> str:
-        try:
-            parse_sort(value)
-        except QueryError as exc:
-            raise ValueError(str(exc)) from None
-        return value
 
 
-class VendorMapSettings(_Section):
+class VendorMapSettings(Struct, forbid_unknown_fields=True, kw_only=True):
     """Overrides of one vendor's priority and status maps (vendor value → normalised value)."""
 
-    priority: dict[str, str] = Field(default_factory=dict)
-    """Vendor priority → ``P1``..``P4``, e.g. ``{ "Critical" = "P1" }``."""
+    priority: Annotated[
+        dict[str, str], _doc('Vendor priority → `P1`..`P4`, e.g. `{ "Critical" = "P1" }`.')
+    ] = field(default_factory=dict)
+    status: Annotated[
+        dict[str, str], _doc("Vendor status → new, open, pending, on_hold, solved or closed.")
+    ] = field(default_factory=dict)
 
-    status: dict[str, str] = Field(default_factory=dict)
-    """Vendor status → new, open, pending, on_hold, solved or closed."""
+    def __post_init__(self) -> None:
+        for raw, value in self.priority.items():
+            if value not in {p.value for p in Priority}:
+                raise ValueError(f"priority {raw!r} maps to {value!r}; use P1, P2, P3 or P4")
+        for raw, value in self.status.items():
+            if value not in {s.value for s in Status}:
+                names = ", ".join(s.value for s in Status)
+                raise ValueError(f"status {raw!r} maps to {value!r}; use one of {names}")
 
 
-class MapSettings(_Section):
+class MapSettings(Struct, forbid_unknown_fields=True, kw_only=True):
     """Per-vendor overrides of the default priority and status maps."""
 
-    zendesk: VendorMapSettings = Field(default_factory=VendorMapSettings)
-    """Zendesk overrides."""
-
-    jsm: VendorMapSettings = Field(default_factory=VendorMapSettings)
-    """Jira Service Management overrides (status names; categories map by default)."""
-
-    servicenow: VendorMapSettings = Field(default_factory=VendorMapSettings)
-    """ServiceNow overrides (state and priority numbers as strings)."""
+    zendesk: Annotated[VendorMapSettings, _doc("Zendesk overrides.")] = field(
+        default_factory=VendorMapSettings
+    )
+    jsm: Annotated[
+        VendorMapSettings,
+        _doc("Jira Service Management overrides (status names; categories map by default)."),
+    ] = field(default_factory=VendorMapSettings)
+    servicenow: Annotated[
+        VendorMapSettings, _doc("ServiceNow overrides (state and priority numbers as strings).")
+    ] = field(default_factory=VendorMapSettings)
 
 
 def default_views() -> list[ViewSettings]:
@@ -105,43 +127,24 @@ def default_views() -> list[ViewSettings]:
     ]
 
 
-class Settings(BaseSettings):
+class Settings(Struct, forbid_unknown_fields=True, kw_only=True):
     """All queuebench settings."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="QUEUEBENCH_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        use_attribute_docstrings=True,
+    data_dir: Annotated[
+        str | None,
+        _doc("Where the cache lives (default: the platform data directory)."),
+    ] = None
+    user: Annotated[UserSettings, _doc("Who you are.")] = field(default_factory=UserSettings)
+    views: Annotated[
+        list[ViewSettings], _doc("Named views shown as tabs on the queue screen, in order.")
+    ] = field(default_factory=default_views)
+    keymap: Annotated[
+        dict[str, str],
+        _doc('Rebind keys: binding id → comma-separated keys, e.g. `"queue.open" = "enter,l"`.'),
+    ] = field(default_factory=dict)
+    maps: Annotated[MapSettings, _doc("Overrides of the vendor priority/status maps.")] = field(
+        default_factory=MapSettings
     )
-
-    data_dir: Path | None = None
-    """Where the cache lives (default: the platform data directory). Env: QUEUEBENCH_DATA_DIR."""
-
-    user: UserSettings = Field(default_factory=UserSettings)
-    """Who you are."""
-
-    views: list[ViewSettings] = Field(default_factory=default_views)
-    """Named views shown as tabs on the queue screen, in order."""
-
-    keymap: dict[str, str] = Field(default_factory=dict)
-    """Rebind keys: binding id → comma-separated keys, e.g. ``"queue.open" = "enter,l"``."""
-
-    maps: MapSettings = Field(default_factory=MapSettings)
-    """Overrides of the vendor priority/status maps."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Environment beats the file (passed as init values); no .env or secrets dir: secrets
-        # belong in the keyring.
-        return (env_settings, init_settings)
 
 
 def config_file_path() -> Path:
@@ -179,19 +182,45 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
 
 
-def _describe(exc: ValidationError, path: Path) -> str:
-    problems = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "is not a setting queuebench knows (a typo?)"
-        problems.append(f"`{where}` {msg}")
+def _env_overrides(data: dict[str, Any]) -> list[str]:
+    """Apply ``QUEUEBENCH_<SECTION>__<FIELD>`` variables onto ``data``; return their names."""
+    used = []
+    for name, value in os.environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__")]
+        try:
+            parsed: Any = json.loads(value)
+        except ValueError:
+            parsed = value
+        target = data
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                break
+        else:
+            target[path[-1]] = parsed
+            used.append(name)
+    return used
+
+
+def _describe(exc: msgspec.ValidationError, path: Path, env: list[str]) -> str:
+    message = str(exc)
+    where = ""
+    if " - at `$." in message:
+        message, _, loc = message.rpartition(" - at `$.")
+        where = loc.rstrip("`")
+    message = message.replace("Object contains unknown field", "unknown setting")
+    if message.startswith("unknown setting"):
+        message += " (a typo?)"
+    origin = f"the config file {path}"
+    if env:
+        origin += f" (or the environment variable(s) {', '.join(sorted(env))})"
+    at = f" at `{where}`" if where else ""
     return (
-        f"The config file {path} has {len(problems)} problem(s): "
-        + "; ".join(problems)
-        + ". Fix them (the README's configuration reference lists every setting), or move "
-        "the file aside to start from the defaults; nothing was changed."
+        f"There is a problem in {origin}{at}: {message.rstrip('.')}. Fix it (the README's "
+        "configuration reference lists every setting), or move the file aside to start from "
+        "the defaults; nothing was changed."
     )
 
 
@@ -202,11 +231,11 @@ def load_settings(path: Path | None = None) -> Settings:
     """
     path = path or config_file_path()
     data = _read_toml(path)
+    env = _env_overrides(data)
     try:
-        settings = Settings(**data)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from None
-    return settings
+        return msgspec.convert(data, Settings, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_describe(exc, path, env)) from None
 
 
 def resolve_data_dir(settings: Settings) -> Path:
@@ -214,41 +243,58 @@ def resolve_data_dir(settings: Settings) -> Path:
     env = os.environ.get("QUEUEBENCH_DATA_DIR")
     if env:
         return Path(env).expanduser()
-    if settings.data_dir is not None:
-        return settings.data_dir.expanduser()
+    if settings.data_dir:
+        return Path(settings.data_dir).expanduser()
     return default_data_dir()
 
 
+def _type_name(tp: Any) -> str:
+    if get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
 def config_reference() -> str:
-    """Markdown reference of every setting, generated from the model's docstrings."""
+    """Markdown reference of every setting, generated from the field descriptions."""
     lines = ["| setting | type | default | meaning |", "| --- | --- | --- | --- |"]
 
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, info in model.model_fields.items():
-            ann = info.annotation
-            key = f"{prefix}{name}"
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                lines.append(f"| `[{key}]` | table | | {info.description or ''} |")
-                walk(ann, key + ".")
-                continue
-            tname = getattr(ann, "__name__", None) or str(ann).replace("typing.", "")
-            default = (
-                "" if info.is_required() else repr(info.get_default(call_default_factory=True))
+    def walk(cls: type[Struct], prefix: str, rows: list[str]) -> None:
+        hints = get_type_hints(cls, include_extras=True)
+        defaults = (
+            cls()
+            if all(
+                f.default is not msgspec.NODEFAULT or f.default_factory is not msgspec.NODEFAULT
+                for f in msgspec.structs.fields(cls)
             )
-            if len(default) > 40:
+            else None
+        )
+        for f in msgspec.structs.fields(cls):
+            hint = hints[f.name]
+            meta = [m for m in get_args(hint)[1:] if isinstance(m, Meta)]
+            doc = meta[0].description if meta else ""
+            inner = get_args(hint)[0] if get_origin(hint) is Annotated else hint
+            key = f"{prefix}{f.name}"
+            if isinstance(inner, type) and issubclass(inner, Struct):
+                rows.append(f"| `[{key}]` | table | | {doc} |")
+                walk(inner, key + ".", rows)
+                continue
+            default = "(required)" if defaults is None else repr(getattr(defaults, f.name))
+            if len(default) > 30:
                 default = "see below"
-            lines.append(f"| `{key}` | {tname} | {default} | {info.description or ''} |")
+            type_name = _type_name(inner).replace("|", "or")
+            rows.append(f"| `{key}` | {type_name} | `{default}` | {doc} |")
 
-    walk(Settings, "")
-    lines.append("")
-    lines.append("Each `[[views]]` entry:")
-    lines.append("")
-    lines.append("| key | type | default | meaning |")
-    lines.append("| --- | --- | --- | --- |")
-    for name, info in ViewSettings.model_fields.items():
-        default = "" if info.is_required() else repr(info.get_default())
-        lines.append(f"| `{name}` | {info.annotation} | {default} | {info.description} |")
-    return "\n".join(lines)
+    walk(Settings, "", lines)
+    lines += ["", "Each `[[views]]` entry:", ""]
+    view_rows = ["| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+    hints = get_type_hints(ViewSettings, include_extras=True)
+    for f in msgspec.structs.fields(ViewSettings):
+        meta = [m for m in get_args(hints[f.name])[1:] if isinstance(m, Meta)]
+        default = "(required)" if f.required else repr(f.default)
+        view_rows.append(
+            f"| `{f.name}` | {_type_name(hints[f.name])} | `{default}` | {meta[0].description} |"
+        )
+    return "\n".join(lines + view_rows)
 
 
 if __name__ == "__main__":  # pragma: no cover - doc generator

@@ -88,6 +88,7 @@ def test_upgrade_from_first_schema_keeps_notes_and_orders_tickets(tmp_path: Path
     with store.session() as s:
         notes = s.exec(select(NoteRow)).all()
         assert [n.body for n in notes] == ["bridge: rolled back deploy 14:02"]
-        rows = queue_window(s, parse_filter("subject"), now)
+    with store.read() as con:
+        rows = queue_window(con, parse_filter("subject"), now)
         assert [r.display_key for r in rows] == ["#3", "#2", "#1"]
     store.close()

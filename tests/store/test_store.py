@@ -117,7 +117,7 @@ def test_queue_order_follows_the_contract(store) -> None:
         ),
     ]
     seed(store, tickets)
-    with store.session() as s:
+    with store.read() as s:
         rows = queries.queue_window(s, parse_filter(""), NOW, limit=100)
     keys = [r.display_key for r in rows]
     assert keys == ["#3", "#2", "#8", "#1", "#5", "#4", "#10", "#9", "#6", "#7"]
@@ -144,7 +144,7 @@ def test_filters_and_count(store) -> None:
     me = ["Dana Whitfield"]
 
     def keys(text: str) -> list[str]:
-        with store.session() as s:
+        with store.read() as s:
             flt = parse_filter(text)
             rows = queries.queue_window(s, flt, NOW, me=me)
             assert queries.count_queue(s, flt, NOW, me=me) == len(rows)
@@ -169,7 +169,7 @@ def test_filters_and_count(store) -> None:
 
 def test_sort_override_and_position(store) -> None:
     seed(store, [make_ticket(n, updated_ago=timedelta(hours=n)) for n in range(1, 6)])
-    with store.session() as s:
+    with store.read() as s:
         rows = queries.queue_window(s, parse_filter(""), NOW, sort=SortKey.UPDATED, descending=True)
         assert [r.display_key for r in rows] == ["#1", "#2", "#3", "#4", "#5"]
         assert (
@@ -192,7 +192,7 @@ def test_upsert_replaces_and_keeps_unfetched_conversation(store) -> None:
     # A later sync without the conversation must not drop it, and must not duplicate.
     seed(store, [make_ticket(1, subject="SSO renamed", comments=None)])
     seed(store, [make_ticket(1, subject="SSO renamed", comments=None)])
-    with store.session() as s:
+    with store.read() as s:
         t = queries.get_ticket(s, "#1")
     assert t.subject == "SSO renamed"
     assert t.comments is not None
@@ -202,13 +202,13 @@ def test_upsert_replaces_and_keeps_unfetched_conversation(store) -> None:
 
 def test_unfetched_conversation_is_reported_as_none(store) -> None:
     seed(store, [make_ticket(1)])
-    with store.session() as s:
+    with store.read() as s:
         assert queries.get_ticket(s, "zd:1").comments is None
 
 
 def test_resolve_key_errors(store) -> None:
     seed(store, [make_ticket(1), make_ticket(1, account="zd2")])
-    with store.session() as s:
+    with store.read() as s:
         with pytest.raises(AmbiguousKeyError, match="zd2:1"):
             queries.resolve_key(s, "#1")
         with pytest.raises(TicketNotFoundError, match="queuebench list"):
@@ -227,7 +227,7 @@ def test_backlog_health(store) -> None:
             make_ticket(5, status=Status.SOLVED, created_ago=timedelta(days=90)),
         ],
     )
-    with store.session() as s:
+    with store.read() as s:
         h = queries.backlog_health(s, NOW)
     assert (h.open_total, h.breached, h.due_within_hour) == (4, 1, 1)
     assert (h.aged_7, h.aged_14, h.aged_30) == (3, 2, 1)

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from queuebench.app import QueuebenchApp, make_app
-from queuebench.config import Settings, UserSettings
+from queuebench.config import Settings
 from queuebench.domain.models import (
     Comment,
     Priority,
@@ -383,11 +384,9 @@ def empty_store(tmp_path: Path) -> Iterator[Store]:
 
 def make_settings(**overrides: object) -> Settings:
     """Settings for the tests: the user is Dana, times shown in Berlin time."""
-    values: dict[str, object] = {
-        "user": UserSettings(names=[DANA], timezone="Europe/Berlin"),
-    }
+    values: dict[str, object] = {"user": {"names": [DANA], "timezone": "Europe/Berlin"}}
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return msgspec.convert(values, Settings)
 
 
 @pytest.fixture
@@ -402,7 +401,7 @@ def app(settings: Settings, store: Store) -> QueuebenchApp:
 
 def expected_keys(store: Store, flt: QueueFilter | None = None, **kwargs: object) -> list[str]:
     """Display keys in the store's own order for a filter (the oracle for the screen)."""
-    with store.session() as session:
+    with store.read() as session:
         rows = queue_window(
             session,
             flt or QueueFilter(),

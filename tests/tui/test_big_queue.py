@@ -53,7 +53,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 def key_at(store: Store, flt: QueueFilter, index: int) -> str:
     """The store's own answer for row ``index`` (negative counts from the end)."""
-    with store.session() as session:
+    with store.read() as session:
         total = count_queue(session, flt, NOW)
         offset = index if index >= 0 else total + index
         (row,) = queue_window(session, flt, NOW, offset=offset, limit=1)
@@ -101,7 +101,7 @@ async def test_big_queue_filters_in_sql(big_store: Store) -> None:
         await settle(pilot)
         table = app.screen.query_one(QueueTable)
         flt = parse_filter("ldap prio:P1")
-        with big_store.session() as session:
+        with big_store.read() as session:
             expected = count_queue(session, flt, NOW)
         assert table.total == expected == len(range(5, BIG, 35))
         assert table.cached_row_count <= PAGE_SIZE

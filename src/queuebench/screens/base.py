@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlalchemy.exc import OperationalError
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -17,12 +16,14 @@ def error_advice(error: BaseException) -> str:
         return str(error)  # store errors already name their fix
     text = str(error).strip()
     first_line = text.splitlines()[0] if text else type(error).__name__
-    if isinstance(error, OperationalError | sqlite3.OperationalError) and "locked" in text:
+    # The UI reads through sqlite3 directly; SQLAlchemy wraps the same errors as ``.orig``.
+    error = getattr(error, "orig", None) or error
+    if isinstance(error, sqlite3.OperationalError) and "locked" in text:
         return (
             "The cache is busy (another queuebench is writing it, probably a sync). "
             "Wait a moment and press the key again."
         )
-    if isinstance(error, OperationalError | sqlite3.DatabaseError):
+    if isinstance(error, sqlite3.DatabaseError):
         return (
             f"The cache could not be read ({first_line}). Run `queuebench demo` or "
             "`queuebench sync` to rebuild it, or set QUEUEBENCH_DATA_DIR to another cache."

@@ -234,8 +234,8 @@ class CaseScreen(WorkbenchScreen):
     @work(thread=True, exit_on_error=False, name="load case")
     def _load(self) -> None:
         try:
-            with self.store.session() as session:
-                ticket = get_ticket(session, self.key, self.clock())
+            with self.store.read() as session:
+                ticket = get_ticket(session, self.key)
         except (TicketNotFoundError, AmbiguousKeyError) as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return

@@ -304,7 +304,7 @@ class QueueScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="health", exit_on_error=False, name="backlog health")
     def _load_health(self) -> None:
-        with self.store.session() as session:
+        with self.store.read() as session:
             health = backlog_health(session, self.clock())
         if not get_current_worker().is_cancelled:
             self.post_message(self.HealthLoaded(health))

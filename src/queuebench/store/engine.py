@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Any
 
 from queuebench.store.errors import CorruptDatabaseError, DataDirError, NewerSchemaError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
 
 DB_FILENAME = "queuebench.sqlite3"
 
@@ -129,6 +130,8 @@ def _on_connect(dbapi_con: Any, _record: Any) -> None:
 
 
 def _make_engine(path: Path) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _on_connect)
     return engine
@@ -146,15 +149,43 @@ def run_migrations(connection: Connection, target: str = "head") -> None:
 
 
 class Store:
-    """The open cache: an engine plus session factory. Create with :func:`open_store`."""
+    """The open cache. Create with :func:`open_store`.
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    Reads go through :meth:`read` (a plain ``sqlite3`` connection: the queue opens without
+    importing SQLAlchemy); writes through :meth:`session` (SQLModel), whose engine is built
+    on first use.
+    """
+
+    def __init__(self, path: Path, engine: Engine | None = None) -> None:
         self.path = path
-        self.engine = engine
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = _make_engine(self.path)
+        return self._engine
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read-only connection holding one consistent snapshot for the ``with`` block.
+
+        Each call opens its own connection, so any thread (Textual thread workers included)
+        may read while another writes; WAL lets readers and the writer run side by side.
+        """
+        con = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        try:
+            con.execute("PRAGMA query_only = ON")
+            con.execute("BEGIN")
+            yield con
+        finally:
+            con.close()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session that commits on success and rolls back on error."""
+        """A write session that commits on success and rolls back on error."""
+        from sqlmodel import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             try:
                 yield session
@@ -168,7 +199,8 @@ class Store:
         return self.engine.dialect.name
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
 
 def open_store(data_dir: Path, *, create: bool = True) -> Store:
@@ -200,12 +232,13 @@ def open_store(data_dir: Path, *, create: bool = True) -> Store:
                 f"queuebench cannot create {path} ({exc.strerror}). Set QUEUEBENCH_DATA_DIR "
                 "to a directory you can write."
             ) from exc
+    if status.is_current:
+        return Store(path)  # the common case: no SQLAlchemy, no Alembic import
     engine = _make_engine(path)
-    if not status.is_current:
-        try:
-            with engine.begin() as connection:
-                run_migrations(connection)
-        except Exception:
-            engine.dispose()
-            raise
+    try:
+        with engine.begin() as connection:
+            run_migrations(connection)
+    except Exception:
+        engine.dispose()
+        raise
     return Store(path, engine)

@@ -1,8 +1,14 @@
-"""Read queries: the queue in pages, backlog health, one case. Functions take a session.
+"""Read queries: the queue in pages, counts, cursor position, backlog health, one case.
 
-The queue never loads every ticket: order and filter run in SQL on indexed columns
-(``queue_group, queue_a, queue_b`` hold the precomputed SLA-risk order), and callers ask for
-a window (``offset``, ``limit``) — the TUI only the rows on screen.
+Functions take a DB-API connection (``Store.read()`` gives one) and run plain SQL: the read
+path needs only the standard library's ``sqlite3``, so opening the queue never waits for
+SQLAlchemy, SQLModel or pydantic to import (the launch benchmark's 2x budget cannot afford
+them). The SQL is portable but for two spellings kept in :class:`Dialect` (placeholder and
+substring search), so the shared PostgreSQL cache can use the same functions.
+
+The queue never loads every ticket: order and filter run in SQL on one covering index
+(``queue_group, queue_a, queue_b`` hold the precomputed SLA-risk order; see
+``store/models.py``), and callers ask for a window (``offset``, ``limit``).
 """
 
 from __future__ import annotations
@@ -10,11 +16,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select, tuple_
-from sqlmodel import Session
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from queuebench.domain.models import (
     BacklogHealth,
@@ -29,104 +33,149 @@ from queuebench.domain.models import (
     Ticket,
     Vendor,
 )
-from queuebench.domain.normalize import ensure_utc, priority_rank
 from queuebench.domain.query import QueueFilter, SortKey
 from queuebench.store.errors import AmbiguousKeyError, TicketNotFoundError
-from queuebench.store.models import CommentRow, SlaTargetRow, TicketDetailRow, TicketRow
 
-T = TicketRow.__table__.c  # type: ignore[attr-defined]
-S = SlaTargetRow.__table__.c  # type: ignore[attr-defined]
-C = CommentRow.__table__.c  # type: ignore[attr-defined]
+
+class Connection(Protocol):
+    """The part of a DB-API connection the queries use."""
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ..., /) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The two spellings that differ between SQLite and PostgreSQL."""
+
+    placeholder: str = "?"
+    contains: str = "instr({col}, {p}) > 0"  # PostgreSQL: "strpos({col}, {p}) > 0"
+
+
+SQLITE = Dialect()
 
 DONE = (Status.SOLVED.value, Status.CLOSED.value)
 
 _QUEUE_COLUMNS = (
-    T.id,
-    T.account,
-    T.vendor,
-    T.display_key,
-    T.subject,
-    T.status,
-    T.priority,
-    T.requester,
-    T.organization,
-    T.assignee,
-    T.group_name,
-    T.created_at,
-    T.updated_at,
-    T.next_breach_at,
-    T.remote_id,
-    T.url,
-    T.tags,
+    "id, account, vendor, display_key, subject, status, priority, requester, organization, "
+    "assignee, group_name, created_at, updated_at, next_breach_at, remote_id, url, tags"
 )
 
+_SORT_COLUMNS: dict[SortKey, tuple[str, ...]] = {
+    SortKey.RISK: ("queue_group", "queue_a", "queue_b", "id"),
+    SortKey.PRIORITY: ("priority_rank", "updated_at", "id"),
+    SortKey.UPDATED: ("updated_at", "id"),
+    SortKey.CREATED: ("created_at", "id"),
+    SortKey.KEY: ("display_key", "id"),
+}
 
-def _utc(value: datetime | None) -> datetime | None:
-    return ensure_utc(value) if value is not None else None
+
+def to_db_time(value: datetime) -> str:
+    """An instant as the cache stores it: UTC, ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def filter_clauses(flt: QueueFilter, now: datetime, me: Sequence[str] = ()) -> list[Any]:
-    """SQL conditions for a parsed filter. ``me`` are the user's own assignee names."""
-    clauses: list[Any] = []
+def from_db_time(value: str | datetime | None) -> datetime | None:
+    """A stored instant back to an aware UTC datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _req_time(value: str | datetime) -> datetime:
+    parsed = from_db_time(value)
+    assert parsed is not None
+    return parsed
+
+
+class _Sql:
+    """Accumulates a WHERE clause and its parameters."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.parts: list[str] = []
+        self.params: list[Any] = []
+
+    def p(self, value: Any) -> str:
+        self.params.append(value)
+        return self.dialect.placeholder
+
+    def many(self, values: Sequence[Any]) -> str:
+        return ", ".join(self.p(v) for v in values)
+
+    def contains(self, col: str, needle: str) -> str:
+        return self.dialect.contains.format(col=col, p=self.p(needle))
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.parts) if self.parts else "1 = 1"
+
+
+def _flag_sql(sql: _Sql, flag: str, now: datetime, me: Sequence[str]) -> str:
+    if flag == "mine":
+        return f"assignee IN ({sql.many(me)})" if me else "0 = 1"
+    if flag == "unassigned":
+        return "assignee IS NULL"
+    if flag == "breached":
+        return f"(next_breach_at IS NOT NULL AND next_breach_at <= {sql.p(to_db_time(now))})"
+    if flag == "due":
+        return (
+            f"(next_breach_at > {sql.p(to_db_time(now))} AND "
+            f"next_breach_at <= {sql.p(to_db_time(now + timedelta(hours=1)))})"
+        )
+    if flag == "open":
+        return f"status NOT IN ({sql.many(DONE)})"
+    if flag == "paused":
+        return (
+            f"id IN (SELECT ticket_id FROM sla_target WHERE stage = {sql.p(SlaStage.PAUSED.value)})"
+        )
+    raise ValueError(f"unknown flag {flag}")  # parse_filter only lets known flags through
+
+
+def filter_sql(
+    flt: QueueFilter, now: datetime, me: Sequence[str] = (), dialect: Dialect = SQLITE
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its parameters) of a parsed filter; ``me``: the user's names."""
+    sql = _Sql(dialect)
     for word in flt.words:
-        clauses.append(func.instr(T.search_text, word.lower()) > 0)
+        sql.parts.append(sql.contains("search_text", word.lower()))
     if flt.vendors:
-        clauses.append(T.vendor.in_([v.value for v in flt.vendors]))
+        sql.parts.append(f"vendor IN ({sql.many([v.value for v in flt.vendors])})")
     if flt.accounts:
-        clauses.append(T.account.in_(flt.accounts))
+        sql.parts.append(f"account IN ({sql.many(flt.accounts)})")
     if flt.statuses:
-        clauses.append(T.status.in_([s.value for s in flt.statuses]))
+        sql.parts.append(f"status IN ({sql.many([s.value for s in flt.statuses])})")
     if flt.priorities:
+        alts = []
         named = [p.value for p in flt.priorities if p is not None]
-        parts: list[ColumnElement[bool]] = []
         if named:
-            parts.append(T.priority.in_(named))
+            alts.append(f"priority IN ({sql.many(named)})")
         if None in flt.priorities:
-            parts.append(T.priority.is_(None))
-        clauses.append(or_(*parts))
+            alts.append("priority IS NULL")
+        sql.parts.append("(" + " OR ".join(alts) + ")")
     if flt.assignees:
-        names = [a for a in flt.assignees if a.lower() not in ("me", "none")]
-        parts = [func.lower(T.assignee).in_([n.lower() for n in names])] if names else []
+        alts = []
+        names = [a.lower() for a in flt.assignees if a.lower() not in ("me", "none")]
+        if names:
+            alts.append(f"lower(assignee) IN ({sql.many(names)})")
         if any(a.lower() == "me" for a in flt.assignees):
-            parts.append(T.assignee.in_(list(me)))
+            alts.append(f"assignee IN ({sql.many(me)})" if me else "0 = 1")
         if any(a.lower() == "none" for a in flt.assignees):
-            parts.append(T.assignee.is_(None))
-        clauses.append(or_(*parts))
+            alts.append("assignee IS NULL")
+        sql.parts.append("(" + " OR ".join(alts) + ")")
     for org in flt.organizations:
-        clauses.append(func.instr(func.lower(T.organization), org.lower()) > 0)
+        sql.parts.append(sql.contains("lower(organization)", org.lower()))
     for tag in flt.tags:
-        clauses.append(func.instr(T.tags, json.dumps(tag)) > 0)
-    flag_sql = {
-        "mine": T.assignee.in_(list(me)),
-        "unassigned": T.assignee.is_(None),
-        "breached": and_(T.next_breach_at.is_not(None), T.next_breach_at <= now),
-        "due": and_(
-            T.next_breach_at > now,
-            T.next_breach_at <= now + timedelta(hours=1),
-        ),
-        "open": T.status.not_in(DONE),
-        "paused": T.id.in_(select(S.ticket_id).where(S.stage == SlaStage.PAUSED.value)),
-    }
-    for flag in flt.flags:
-        clauses.append(flag_sql[flag])
-    for flag in flt.negated_flags:
-        clauses.append(not_(flag_sql[flag]))
-    return clauses
+        sql.parts.append(sql.contains("tags", json.dumps(tag, ensure_ascii=False)))
+    for flag in sorted(flt.flags):
+        sql.parts.append(_flag_sql(sql, flag, now, me))
+    for flag in sorted(flt.negated_flags):
+        sql.parts.append(f"NOT {_flag_sql(sql, flag, now, me)}")
+    return sql.where, sql.params
 
 
-def _sort_columns(sort: SortKey) -> list[Any]:
-    if sort is SortKey.RISK:
-        return [T.queue_group, T.queue_a, T.queue_b, T.id]
-    if sort is SortKey.PRIORITY:
-        return [T.priority_rank, T.updated_at, T.id]
-    if sort is SortKey.UPDATED:
-        return [T.updated_at, T.id]
-    if sort is SortKey.CREATED:
-        return [T.created_at, T.id]
-    return [T.display_key, T.id]
-
-
-def _order_by(sort: SortKey, descending: bool, *, scan: bool = False) -> list[Any]:
+def _order_by(sort: SortKey, descending: bool, *, scan: bool = False) -> str:
     """ORDER BY terms. With ``scan`` the terms are wrapped so no index serves the order.
 
     The risk order and every filtered column share one covering index, so a filtered risk
@@ -135,22 +184,20 @@ def _order_by(sort: SortKey, descending: bool, *, scan: bool = False) -> list[An
     a filter the sort is done on the matches of a covering-index scan instead.
     ``coalesce(x, x)`` is a no-op that SQLite and PostgreSQL both accept.
     """
-    cols = _sort_columns(sort)
-    if scan:
-        cols = [func.coalesce(c, c) for c in cols]
-    return [c.desc() if descending else c.asc() for c in cols]
+    direction = "DESC" if descending else "ASC"
+    cols = _SORT_COLUMNS[sort]
+    terms = (f"coalesce({c}, {c})" if scan else c for c in cols)
+    return ", ".join(f"{t} {direction}" for t in terms)
 
 
-def count_queue(session: Session, flt: QueueFilter, now: datetime, me: Sequence[str] = ()) -> int:
+def count_queue(con: Connection, flt: QueueFilter, now: datetime, me: Sequence[str] = ()) -> int:
     """How many tickets the filter matches."""
-    stmt = (
-        select(func.count()).select_from(TicketRow.__table__).where(*filter_clauses(flt, now, me))
-    )
-    return int(session.connection().execute(stmt).scalar_one())
+    where, params = filter_sql(flt, now, me)
+    return int(con.execute(f"SELECT count(*) FROM ticket WHERE {where}", params).fetchone()[0])
 
 
 def queue_window(
-    session: Session,
+    con: Connection,
     flt: QueueFilter,
     now: datetime,
     *,
@@ -165,51 +212,54 @@ def queue_window(
     Two steps: the ordered ids of the page (from the order index alone when there is no
     filter, so even the last page of 100,000 needs no table lookups), then those rows.
     """
-    clauses = filter_clauses(flt, now, me)
-    con = session.connection()
-    ids_stmt = (
-        select(T.id)
-        .where(*clauses)
-        .order_by(*_order_by(sort, descending, scan=bool(clauses) and sort is not SortKey.RISK))
-        .offset(max(0, offset))
-    )
-    if limit >= 0:
-        ids_stmt = ids_stmt.limit(limit)
-    ids = [r[0] for r in con.execute(ids_stmt)]
+    where, params = filter_sql(flt, now, me)
+    scan = where != "1 = 1" and sort is not SortKey.RISK
+    ids = [
+        r[0]
+        for r in con.execute(
+            f"SELECT id FROM ticket WHERE {where} ORDER BY {_order_by(sort, descending, scan=scan)}"
+            " LIMIT ? OFFSET ?",
+            [*params, limit if limit >= 0 else -1, max(0, offset)],
+        )
+    ]
     if not ids:
         return []
-    by_id = {r.id: r for r in con.execute(select(*_QUEUE_COLUMNS).where(T.id.in_(ids)))}
-    targets = sla_targets_for(session, ids)
+    marks = ", ".join("?" for _ in ids)
+    by_id = {
+        r[0]: r
+        for r in con.execute(f"SELECT {_QUEUE_COLUMNS} FROM ticket WHERE id IN ({marks})", ids)
+    }
+    targets = sla_targets_for(con, ids)
     out: list[QueueRow] = []
     for ticket_id in ids:
         r = by_id[ticket_id]
         out.append(
             QueueRow(
-                id=r.id,
-                account=r.account,
-                vendor=Vendor(r.vendor),
-                display_key=r.display_key,
-                subject=r.subject,
-                status=Status(r.status),
-                priority=Priority(r.priority) if r.priority else None,
-                requester=r.requester,
-                organization=r.organization,
-                assignee=r.assignee,
-                group=r.group_name,
-                created_at=ensure_utc(r.created_at),
-                updated_at=ensure_utc(r.updated_at),
-                next_breach_at=_utc(r.next_breach_at),
-                sla=targets.get(r.id, ()),
-                remote_id=r.remote_id,
-                url=r.url,
-                tags=tuple(json.loads(r.tags)),
+                id=r[0],
+                account=r[1],
+                vendor=Vendor(r[2]),
+                display_key=r[3],
+                subject=r[4],
+                status=Status(r[5]),
+                priority=Priority(r[6]) if r[6] else None,
+                requester=r[7],
+                organization=r[8],
+                assignee=r[9],
+                group=r[10],
+                created_at=_req_time(r[11]),
+                updated_at=_req_time(r[12]),
+                next_breach_at=from_db_time(r[13]),
+                sla=targets.get(ticket_id, ()),
+                remote_id=r[14],
+                url=r[15],
+                tags=tuple(json.loads(r[16])),
             )
         )
     return out
 
 
 def queue_position(
-    session: Session,
+    con: Connection,
     flt: QueueFilter,
     now: datetime,
     ticket_id: str,
@@ -223,72 +273,84 @@ def queue_position(
     Counts the matching rows that sort before it (a row-value comparison on the order
     columns), which the order index answers without numbering the whole queue.
     """
-    con = session.connection()
-    clauses = filter_clauses(flt, now, me)
-    cols = _sort_columns(sort)
-    mine = con.execute(select(*cols).where(T.id == ticket_id, *clauses)).first()
+    where, params = filter_sql(flt, now, me)
+    cols = _SORT_COLUMNS[sort]
+    mine = con.execute(
+        f"SELECT {', '.join(cols)} FROM ticket WHERE id = ? AND {where}", [ticket_id, *params]
+    ).fetchone()
     if mine is None:
         return None
-    key = tuple_(*cols)
-    before = key > tuple_(*mine) if descending else key < tuple_(*mine)
-    stmt = select(func.count()).select_from(TicketRow.__table__).where(before, *clauses)
-    return int(con.execute(stmt).scalar_one())
+    op = ">" if descending else "<"
+    key = f"({', '.join(cols)}) {op} ({', '.join('?' for _ in cols)})"
+    row = con.execute(
+        f"SELECT count(*) FROM ticket WHERE {key} AND {where}", [*mine, *params]
+    ).fetchone()
+    return int(row[0])
 
 
-def sla_targets_for(
-    session: Session, ticket_ids: Sequence[str]
-) -> dict[str, tuple[SlaTarget, ...]]:
-    """SLA targets of several tickets, grouped by ticket id, in metric order."""
+def sla_targets_for(con: Connection, ticket_ids: Sequence[str]) -> dict[str, tuple[SlaTarget, ...]]:
+    """SLA targets of several tickets, grouped by ticket id, in the order they were stored."""
     if not ticket_ids:
         return {}
     out: dict[str, list[SlaTarget]] = defaultdict(list)
-    rows = session.connection().execute(
-        select(S.ticket_id, S.metric, S.breach_at, S.stage, S.source, S.policy, S.remaining_seconds)
-        .where(S.ticket_id.in_(list(ticket_ids)))
-        .order_by(S.ticket_id, S.id)
+    marks = ", ".join("?" for _ in ticket_ids)
+    rows = con.execute(
+        "SELECT ticket_id, metric, breach_at, stage, source, policy, remaining_seconds "
+        f"FROM sla_target WHERE ticket_id IN ({marks}) ORDER BY ticket_id, id",
+        list(ticket_ids),
     )
     for r in rows:
-        out[r.ticket_id].append(
+        out[r[0]].append(
             SlaTarget(
-                metric=SlaMetric(r.metric),
-                breach_at=_utc(r.breach_at),
-                stage=SlaStage(r.stage),
-                source=SlaSource(r.source),
-                policy=r.policy,
-                remaining_seconds=r.remaining_seconds,
+                metric=SlaMetric(r[1]),
+                breach_at=from_db_time(r[2]),
+                stage=SlaStage(r[3]),
+                source=SlaSource(r[4]),
+                policy=r[5],
+                remaining_seconds=r[6],
             )
         )
     return {k: tuple(v) for k, v in out.items()}
 
 
-def backlog_health(session: Session, now: datetime) -> BacklogHealth:
+def backlog_health(con: Connection, now: datetime) -> BacklogHealth:
     """Counts for the queue header: breached, due within the hour, aged over 7/14/30 days."""
-    open_ = T.status.not_in(DONE)
+    n = to_db_time(now)
+    row = con.execute(
+        "SELECT count(*),"
+        " coalesce(sum(CASE WHEN next_breach_at <= ? THEN 1 ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN next_breach_at > ? AND next_breach_at <= ? THEN 1 ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN created_at <= ? THEN 1 ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN created_at <= ? THEN 1 ELSE 0 END), 0),"
+        " coalesce(sum(CASE WHEN created_at <= ? THEN 1 ELSE 0 END), 0)"
+        " FROM ticket WHERE status NOT IN (?, ?)",
+        [
+            n,
+            n,
+            to_db_time(now + timedelta(hours=1)),
+            to_db_time(now - timedelta(days=7)),
+            to_db_time(now - timedelta(days=14)),
+            to_db_time(now - timedelta(days=30)),
+            *DONE,
+        ],
+    ).fetchone()
+    return BacklogHealth(*(int(v) for v in row))
 
-    def count_if(cond: Any) -> Any:
-        return func.coalesce(func.sum(func.iif(cond, 1, 0)), 0)
 
-    stmt = select(
-        func.count(),
-        count_if(T.next_breach_at <= now),
-        count_if(and_(T.next_breach_at > now, T.next_breach_at <= now + timedelta(hours=1))),
-        count_if(T.created_at <= now - timedelta(days=7)),
-        count_if(T.created_at <= now - timedelta(days=14)),
-        count_if(T.created_at <= now - timedelta(days=30)),
-    ).where(open_)
-    r = session.connection().execute(stmt).one()
-    return BacklogHealth(*(int(v) for v in r))
-
-
-def resolve_key(session: Session, key: str) -> str:
+def resolve_key(con: Connection, key: str) -> str:
     """A ticket id from an id (``account:remote``) or a display key (``#4512``, ``SUP-88``)."""
-    con = session.connection()
-    if con.execute(select(T.id).where(T.id == key)).first():
+    if con.execute("SELECT 1 FROM ticket WHERE id = ?", [key]).fetchone():
         return key
-    candidates = [key]
+    candidates = [key, key.upper()]
     if key.isdigit():
         candidates.append("#" + key)
-    ids = [r.id for r in con.execute(select(T.id, T.account).where(T.display_key.in_(candidates)))]
+    marks = ", ".join("?" for _ in candidates)
+    ids = [
+        r[0]
+        for r in con.execute(
+            f"SELECT id FROM ticket WHERE display_key IN ({marks}) ORDER BY id", candidates
+        )
+    ]
     if not ids:
         raise TicketNotFoundError(
             f"No cached ticket has the key {key!r}. Check the key with `queuebench list "
@@ -296,79 +358,69 @@ def resolve_key(session: Session, key: str) -> str:
         )
     if len(ids) > 1:
         raise AmbiguousKeyError(
-            f"The key {key!r} matches tickets in several accounts: {', '.join(sorted(ids))}. "
+            f"The key {key!r} matches tickets in several accounts: {', '.join(ids)}. "
             "Use the full id (account:remote id) instead."
         )
-    return ids[0]
+    return str(ids[0])
 
 
-def get_ticket(session: Session, key: str, now: datetime | None = None) -> Ticket:
-    """One case with its SLA targets and conversation (in time order)."""
-    ticket_id = resolve_key(session, key)
-    row = session.get(TicketRow, ticket_id)
-    detail = session.get(TicketDetailRow, ticket_id)
-    assert row is not None  # resolve_key found it
+def get_ticket(con: Connection, key: str) -> Ticket:
+    """One case with its SLA targets and conversation (in time order).
+
+    ``comments`` is ``None`` when the conversation has not been fetched yet.
+    """
+    ticket_id = resolve_key(con, key)
+    r = con.execute(
+        "SELECT t.account, t.vendor, t.remote_id, t.display_key, t.subject, t.status, "
+        "t.status_raw, t.priority, t.priority_raw, t.requester, t.organization, t.assignee, "
+        "t.group_name, t.created_at, t.updated_at, t.url, t.tags, t.comments_synced_at, "
+        "d.description, d.description_format, d.raw "
+        "FROM ticket t LEFT JOIN ticket_detail d ON d.ticket_id = t.id WHERE t.id = ?",
+        [ticket_id],
+    ).fetchone()
     comments: tuple[Comment, ...] | None = None
-    if row.comments_synced_at is not None:
+    if r[17] is not None:
         comments = tuple(
             Comment(
-                remote_id=c.remote_id,
-                author=c.author,
-                public=bool(c.public),
-                body=c.body,
-                created_at=ensure_utc(c.created_at),
-                body_format=c.body_format,
+                remote_id=c[0],
+                author=c[1],
+                public=bool(c[2]),
+                body=c[3],
+                created_at=_req_time(c[4]),
+                body_format=c[5],
             )
-            for c in session.connection().execute(
-                select(C.remote_id, C.author, C.public, C.body, C.created_at, C.body_format)
-                .where(C.ticket_id == ticket_id)
-                .order_by(C.created_at, C.id)
+            for c in con.execute(
+                "SELECT remote_id, author, public, body, created_at, body_format FROM comment "
+                "WHERE ticket_id = ? ORDER BY created_at, id",
+                [ticket_id],
             )
         )
     return Ticket(
-        account=row.account,
-        vendor=Vendor(row.vendor),
-        remote_id=row.remote_id,
-        display_key=row.display_key,
-        subject=row.subject,
-        status=Status(row.status),
-        status_raw=row.status_raw,
-        priority=Priority(row.priority) if row.priority else None,
-        priority_raw=row.priority_raw,
-        requester=row.requester,
-        organization=row.organization,
-        assignee=row.assignee,
-        group=row.group_name,
-        created_at=ensure_utc(row.created_at),
-        updated_at=ensure_utc(row.updated_at),
-        url=row.url,
-        description=detail.description if detail else "",
-        description_format=detail.description_format if detail else "text",
-        tags=tuple(json.loads(row.tags)),
-        sla=sla_targets_for(session, [ticket_id]).get(ticket_id, ()),
+        account=r[0],
+        vendor=Vendor(r[1]),
+        remote_id=r[2],
+        display_key=r[3],
+        subject=r[4],
+        status=Status(r[5]),
+        status_raw=r[6],
+        priority=Priority(r[7]) if r[7] else None,
+        priority_raw=r[8],
+        requester=r[9],
+        organization=r[10],
+        assignee=r[11],
+        group=r[12],
+        created_at=_req_time(r[13]),
+        updated_at=_req_time(r[14]),
+        url=r[15],
+        tags=tuple(json.loads(r[16])),
+        description=r[18] or "",
+        description_format=r[19] or "text",
+        sla=sla_targets_for(con, [ticket_id]).get(ticket_id, ()),
         comments=comments,
-        raw=json.loads(detail.raw) if detail else {},
+        raw=json.loads(r[20]) if r[20] else {},
     )
 
 
-def ticket_count(session: Session) -> int:
-    """How many live tickets the cache holds."""
-    return int(
-        session.connection()
-        .execute(select(func.count()).select_from(TicketRow.__table__))
-        .scalar_one()
-    )
-
-
-__all__ = [
-    "backlog_health",
-    "count_queue",
-    "filter_clauses",
-    "get_ticket",
-    "priority_rank",
-    "queue_position",
-    "queue_window",
-    "resolve_key",
-    "sla_targets_for",
-    "ticket_count",
-]
+def ticket_count(con: Connection) -> int:
+    """How many tickets the cache holds."""
+    return int(con.execute("SELECT count(*) FROM ticket").fetchone()[0])

@@ -82,7 +82,7 @@ def load_page(
 
     Runs in a thread worker: at 100k tickets the count and the position take tens of ms.
     """
-    with store.session() as session:
+    with store.read() as session:
         total = count_queue(session, query.flt, now, query.me)
         cursor = None
         if keep_id is not None and total:
@@ -404,7 +404,7 @@ class QueueTable(ScrollView, can_focus=True):
         size = max(PAGE_SIZE, span + 50)
         offset = max(0, min(first - (size - span) // 2, self._total - size))
         q = self._query
-        with self._store.session() as session:
+        with self._store.read() as session:
             rows = queue_window(
                 session,
                 q.flt,
