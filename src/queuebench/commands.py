@@ -122,11 +122,13 @@ def _iter_queue(
     page = 1000
     offset = 0
     remaining = limit if limit is not None else -1
-    while remaining != 0:
-        size = page if remaining < 0 else min(page, remaining)
-        with store.session() as session:
+    # One read snapshot for every page: a sync writing meanwhile cannot shift rows between
+    # pages (no ticket twice, none skipped).
+    with store.read() as con:
+        while remaining != 0:
+            size = page if remaining < 0 else min(page, remaining)
             rows = queue_window(
-                session,
+                con,
                 flt,
                 now,
                 offset=offset,
@@ -135,12 +137,12 @@ def _iter_queue(
                 descending=desc,
                 me=settings.user.names,
             )
-        yield from rows
-        if len(rows) < size:
-            return
-        offset += len(rows)
-        if remaining > 0:
-            remaining -= len(rows)
+            yield from rows
+            if len(rows) < size:
+                return
+            offset += len(rows)
+            if remaining > 0:
+                remaining -= len(rows)
 
 
 @cli.command("list")
@@ -175,10 +177,14 @@ def list_(
     out = click.get_text_stream("stdout")
     try:
         if as_json:
-            out.write("[")
-            for i, row in enumerate(rows):
-                out.write(("," if i else "") + "\n  ")
-                out.write(json.dumps(queue_row_json(row, now), ensure_ascii=False))
+            # Fetch the first row before printing, so an error never leaves half a JSON array.
+            first = next(rows, None)
+            if first is None:
+                out.write("[]\n")
+                return
+            out.write("[\n  " + json.dumps(queue_row_json(first, now), ensure_ascii=False))
+            for row in rows:
+                out.write(",\n  " + json.dumps(queue_row_json(row, now), ensure_ascii=False))
             out.write("\n]\n")
             return
         width = shutil.get_terminal_size((120, 24)).columns

@@ -285,4 +285,3 @@ def queue_sort_key(
     if next_breach is not None:
         return (QUEUE_GROUP_RUNNING, next_breach.timestamp(), float(priority_rank(priority)))
     return (QUEUE_GROUP_NO_SLA, float(priority_rank(priority)), updated_at.timestamp())
-

@@ -122,7 +122,7 @@ class Column:
 
 # Shown left to right; the subject takes the slack. Optional columns are dropped, last in
 # DROP_ORDER first, when the terminal is too narrow for a readable subject.
-_FIXED = {"sla": 16, "priority": 4, "key": 11, "customer": 18, "status": 8, "age": 4}
+_FIXED = {"sla": 17, "priority": 4, "key": 11, "customer": 18, "status": 8, "age": 4}
 _OPTIONAL_WIDTHS = {"assignee": 14, "vendor": 10}
 _ORDER = ("sla", "priority", "key", "subject", "customer", "status", "age", "assignee", "vendor")
 DROP_ORDER = ("vendor", "assignee", "customer", "age", "status")
