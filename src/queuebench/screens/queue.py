@@ -27,6 +27,7 @@ from queuebench.store.engine import Store
 from queuebench.store.queries import backlog_health
 from queuebench.widgets.filter_input import FilterInput
 from queuebench.widgets.queue_table import QueuePage, QueueQuery, QueueTable, load_page
+from queuebench.widgets.sync_bar import SyncBar
 from queuebench.widgets.view_bar import ViewBar
 
 EMPTY_CACHE = (
@@ -183,6 +184,7 @@ class QueueScreen(WorkbenchScreen):
         self._generation = 0
         self._filter_timer: Timer | None = None
         self._health: BacklogHealth | None = None
+        self._health_requested = False
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -191,6 +193,7 @@ class QueueScreen(WorkbenchScreen):
         yield Static("Counting the backlog…", id="health")
         yield ViewBar([v.name for v in self.views], id="views")
         yield Static("", id="status")
+        yield SyncBar(self.settings, self.store, self.clock, id="sync-bar")
         yield QueueTable(self.store, self.clock, id="queue")
         with Vertical(id="filter-bar"):
             yield FilterInput(
@@ -206,8 +209,9 @@ class QueueScreen(WorkbenchScreen):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
+        # The backlog count waits for the first rows: at 100,000 tickets it scans the queue
+        # index, and the first rows on screen come first.
         self.requery()
-        self.refresh_health()
         self.set_interval(1.0, self._tick)
         self.set_interval(HEALTH_INTERVAL, self._periodic)
 
@@ -297,6 +301,15 @@ class QueueScreen(WorkbenchScreen):
         table.show_page(message.page, keep_line=message.keep_line)
         self.update_status()
         self._update_filter_message()
+        if self._health is None and not self._health_requested:
+            self._health_requested = True
+            self.call_after_refresh(self.refresh_health)
+
+    def on_sync_bar_synced(self, message: SyncBar.Synced) -> None:
+        """A background sync ended: show what it wrote, the cursor staying on its ticket."""
+        if message.changed:
+            self.requery()
+            self.refresh_health()
 
     def refresh_health(self) -> None:
         """Recount the backlog header in a thread worker."""
