@@ -302,3 +302,10 @@ def locate(what: str) -> None:
         click.echo(str(config_file_path()))
         return
     click.echo(str(resolve_data_dir(_settings())))
+
+
+# --- accounts, sync, outbox (queuebench.commands_sync) ---------------------------------------
+
+from queuebench.commands_sync import register as _register_sync  # noqa: E402
+
+_register_sync(cli)

@@ -116,6 +116,72 @@ class MapSettings(Struct, forbid_unknown_fields=True, kw_only=True):
     ] = field(default_factory=VendorMapSettings)
 
 
+VENDORS = ("zendesk", "jsm", "servicenow")
+AUTH_KINDS = ("token", "oauth", "basic")
+
+
+class AccountSettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """One vendor account (`[accounts.NAME]`); its secret lives in the OS keyring, never here."""
+
+    vendor: Annotated[str, _doc("zendesk, jsm or servicenow.")]
+    url: Annotated[str, _doc("The site, e.g. `https://acme.zendesk.com`.")]
+    user: Annotated[
+        str | None, _doc("Sign-in user (email for Zendesk/JSM tokens, user name for ServiceNow).")
+    ] = None
+    auth: Annotated[str, _doc("token (API token), basic (user + password) or oauth (bearer).")] = (
+        "token"
+    )
+    password_command: Annotated[
+        str | None,
+        _doc(
+            "A command printing the secret (e.g. `pass show queuebench/acme`), for machines "
+            "without a keyring."
+        ),
+    ] = None
+    project: Annotated[str | None, _doc("JSM only: the project key to sync (default: all).")] = None
+    organization_field: Annotated[str, _doc("JSM only: the Organizations custom field id.")] = (
+        "customfield_10002"
+    )
+    page_size: Annotated[int | None, _doc("Records per page (default: the vendor's maximum).")] = (
+        None
+    )
+    export_requests_per_minute: Annotated[
+        int, _doc("Zendesk incremental-export ceiling (10 a minute; 30 with High Volume).")
+    ] = 10
+    requests_per_minute: Annotated[int, _doc("Ceiling for all other calls of this account.")] = 400
+    concurrency: Annotated[int, _doc("Per-ticket calls (comments, SLA) in flight at once.")] = 4
+
+    def __post_init__(self) -> None:
+        if self.vendor not in VENDORS:
+            raise ValueError(f"vendor {self.vendor!r} is not one of {', '.join(VENDORS)}")
+        if self.auth not in AUTH_KINDS:
+            raise ValueError(f"auth {self.auth!r} is not one of {', '.join(AUTH_KINDS)}")
+        if not self.url.startswith(("https://", "http://")):
+            raise ValueError(f"url {self.url!r} should start with https://")
+        if min(self.export_requests_per_minute, self.requests_per_minute, self.concurrency) < 1:
+            raise ValueError("rate ceilings and concurrency must be at least 1")
+
+
+class SyncSettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Background sync in the TUI."""
+
+    interval_seconds: Annotated[
+        float, _doc("Seconds between the end of one background sync and the start of the next.")
+    ] = 300.0
+    background: Annotated[bool, _doc("Sync in the background while the TUI is open.")] = True
+
+
+def default_views() -> list[ViewSettings]:
+    """The views every new user gets."""
+    return [
+        ViewSettings(name="All", filter=""),
+        ViewSettings(name="Open", filter="is:open"),
+        ViewSettings(name="Mine", filter="is:mine is:open"),
+        ViewSettings(name="Breached", filter="is:breached is:open"),
+        ViewSettings(name="Unassigned", filter="is:unassigned is:open"),
+    ]
+
+
 def default_views() -> list[ViewSettings]:
     """The views every new user gets."""
     return [
@@ -145,6 +211,11 @@ class Settings(Struct, forbid_unknown_fields=True, kw_only=True):
     maps: Annotated[MapSettings, _doc("Overrides of the vendor priority/status maps.")] = field(
         default_factory=MapSettings
     )
+    accounts: Annotated[
+        dict[str, AccountSettings],
+        _doc("Vendor accounts by name (`queuebench account add` writes them)."),
+    ] = field(default_factory=dict)
+    sync: Annotated[SyncSettings, _doc("Background sync.")] = field(default_factory=SyncSettings)
 
 
 def config_file_path() -> Path:

@@ -30,16 +30,37 @@ to approve") are skipped. An ongoing cycle is breached when ``breached`` is true
 ``breachTime`` is still ahead), paused when ``paused`` (no instant; ``remainingTime`` is kept as
 ``remaining_seconds``), else active at ``breachTime.epochMillis``. Without an ongoing cycle the
 last completed cycle decides: breached if it breached, else achieved.
+
+Below the normalisers, :class:`JsmConnector` speaks the API over the shared HTTP client:
+``/rest/api/3/search/jql`` with ``nextPageToken`` and a JQL window on ``updated`` that
+overlaps the last run (JQL dates have minute precision, are read in the user's time zone, and
+search is eventually consistent), de-duplicated by issue id and ``updated``; per-request
+comments (public and internal) and SLA records from servicedeskapi; writes through
+servicedeskapi comments (``public: false`` for an internal note) and the platform's
+transitions, issue edit and assignee endpoints, each after comparing the issue's remote
+``updated`` with the time the user read it (Jira has no server-side conflict check).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queuebench.connectors.adf import adf_to_markdown
+from queuebench.connectors.base import (
+    Batch,
+    ConnectorBase,
+    OutboxAction,
+    OutboxItem,
+    PushOutcome,
+    PushResult,
+    ResourceState,
+)
 from queuebench.connectors.common import (
     Directory,
     as_bool,
@@ -51,14 +72,17 @@ from queuebench.connectors.common import (
     req_time,
     show,
 )
+from queuebench.connectors.http import ConnectorError, TransientError
 from queuebench.domain.models import (
     Comment,
     DirectoryEntry,
     DirectoryKind,
+    Priority,
     SlaMetric,
     SlaSource,
     SlaStage,
     SlaTarget,
+    Status,
     Ticket,
     Vendor,
 )
@@ -71,6 +95,7 @@ from queuebench.domain.normalize import (
 
 __all__ = [
     "DEFAULT_ORGANIZATION_FIELD",
+    "JsmConnector",
     "build_directory",
     "normalize_comment",
     "normalize_sla",
@@ -380,3 +405,299 @@ def normalize_ticket(
 def _comment_order(comment: Comment) -> tuple[datetime, int, str]:
     rid = comment.remote_id
     return (comment.created_at, int(rid) if rid.isdigit() else 0, rid)
+
+
+# --- the connector --------------------------------------------------------------------------
+
+SEARCH_PATH = "/rest/api/3/search/jql"
+OVERLAP = timedelta(minutes=2)
+"""How far each incremental JQL window reaches back before the last ``updated`` seen."""
+
+_PRIORITY_NAMES = {
+    Priority.P1: "Highest",
+    Priority.P2: "High",
+    Priority.P3: "Medium",
+    Priority.P4: "Low",
+}
+_STATUS_NAMES = {
+    Status.NEW: ("open", "to do", "new"),
+    Status.OPEN: ("in progress", "work in progress"),
+    Status.PENDING: ("waiting for customer", "pending"),
+    Status.ON_HOLD: ("waiting for support", "on hold", "pending"),
+    Status.SOLVED: ("resolved", "done"),
+    Status.CLOSED: ("closed", "canceled", "cancelled"),
+}
+
+
+def _paged_values(page: Any) -> tuple[list[Any], bool] | None:
+    if not isinstance(page, Mapping) or not isinstance(page.get("values"), list):
+        return None
+    return page["values"], bool(page.get("isLastPage", True))
+
+
+class JsmConnector(ConnectorBase):
+    """A Jira Service Management Cloud site (platform REST v3 + servicedeskapi)."""
+
+    resources = ("tickets",)
+    sla_per_ticket = True
+
+    @property
+    def _org_field(self) -> str:
+        return str(self.account.options.get("organization_field", DEFAULT_ORGANIZATION_FIELD))
+
+    @property
+    def _fields(self) -> str:
+        return ",".join(
+            [
+                "summary",
+                "status",
+                "priority",
+                "reporter",
+                "assignee",
+                "created",
+                "updated",
+                "labels",
+                "description",
+                self._org_field,
+            ]
+        )
+
+    async def _myself(self) -> Mapping[str, Any]:
+        body = await self.client.get("/rest/api/3/myself", bucket="api")
+        if not isinstance(body, Mapping) or not body.get("accountId"):
+            raise self.client.shape_error("/rest/api/3/myself", "no 'accountId'")
+        return body
+
+    async def check(self) -> str:
+        me = await self._myself()
+        who = me.get("emailAddress") or me.get("displayName") or me.get("accountId")
+        return f"signed in to {self.account.base_url} as {who}"
+
+    def _jql(self, since: datetime | None, tz: ZoneInfo) -> str:
+        clauses = []
+        project = self.account.options.get("project")
+        if project:
+            clauses.append(f'project = "{project}"')
+        if since is not None:
+            local = (since - OVERLAP).astimezone(tz)
+            clauses.append(f'updated >= "{local:%Y-%m-%d %H:%M}"')
+        return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
+
+    def _entries(self, raw: Mapping[str, Any]) -> list[DirectoryEntry]:
+        fields = raw.get("fields")
+        if not isinstance(fields, Mapping):
+            return []
+        users = [
+            u
+            for u in (fields.get("reporter"), fields.get("assignee"))
+            if isinstance(u, Mapping) and u.get("accountId") and u.get("displayName")
+        ]
+        orgs = fields.get(self._org_field)
+        orgs = [o for o in orgs if isinstance(o, Mapping)] if isinstance(orgs, list) else []
+        return build_directory(self.account.name, users=users, organizations=orgs).entries
+
+    def _normalize(
+        self,
+        raw: Mapping[str, Any],
+        comments: Sequence[Any] | None = None,
+        sla: Sequence[Any] | None = None,
+    ) -> Ticket:
+        return normalize_ticket(
+            raw,
+            account=self.account.name,
+            base_url=self.account.base_url,
+            directory=self.directory,
+            comments=comments,
+            sla=sla,
+            maps=self.maps,
+            now=self.now(),
+            organization_field=self._org_field,
+        )
+
+    async def pull(  # type: ignore[override]
+        self, state: dict[str, ResourceState], *, full: bool = False
+    ) -> AsyncIterator[Batch]:
+        """Issues updated since the watermark (minus the overlap), oldest first, page by page.
+
+        The cursor keeps the user's time zone and the ids seen in the overlap window, so an
+        up-to-date site costs exactly one search request.
+        """
+        saved = state.get("tickets", ResourceState())
+        memo: dict[str, Any] = {}
+        if saved.cursor and not full:
+            try:
+                memo = json.loads(saved.cursor)
+            except ValueError:
+                memo = {}
+        tz_name = memo.get("tz")
+        if not tz_name:
+            tz_name = (await self._myself()).get("timeZone") or "UTC"
+        try:
+            tz = ZoneInfo(str(tz_name))
+        except (ZoneInfoNotFoundError, ValueError):
+            tz = ZoneInfo("UTC")
+        watermark = None if full else saved.watermark
+        recent: dict[str, str] = {} if full else dict(memo.get("recent") or {})
+        jql = self._jql(watermark, tz)
+        token: str | None = None
+        page_size = int(self.account.options.get("page_size", 100))
+        for _ in range(1_000_000):
+            params: dict[str, Any] = {"jql": jql, "maxResults": page_size, "fields": self._fields}
+            if token:
+                params["nextPageToken"] = token
+            page = await self.client.get(SEARCH_PATH, params, bucket="api", endpoint=SEARCH_PATH)
+            if not isinstance(page, Mapping) or not isinstance(page.get("issues"), list):
+                raise self.client.shape_error(SEARCH_PATH, "no 'issues' list")
+            token = page.get("nextPageToken") or None
+            last = bool(page.get("isLast")) or token is None
+            tickets: list[Ticket] = []
+            entries: list[DirectoryEntry] = []
+            for raw in page["issues"]:
+                if not isinstance(raw, Mapping):
+                    raise self.client.shape_error(SEARCH_PATH, "an issue is not an object")
+                fields = raw.get("fields")
+                updated_raw = fields.get("updated") if isinstance(fields, Mapping) else None
+                rid = str(raw.get("id"))
+                if recent.get(rid) == updated_raw:
+                    continue  # seen in the overlap window of an earlier page or run
+                entries.extend(self.learn(self._entries(raw)))
+                ticket = self._normalize(raw)
+                tickets.append(ticket)
+                recent[rid] = str(updated_raw)
+                if watermark is None or ticket.updated_at > watermark:
+                    watermark = ticket.updated_at
+            if watermark is not None:
+                floor = watermark - OVERLAP - timedelta(minutes=1)
+                recent = {k: v for k, v in recent.items() if (parse_utc(v) or watermark) >= floor}
+            cursor = json.dumps({"tz": str(tz_name), "recent": recent}, separators=(",", ":"))
+            yield Batch(
+                resource="tickets",
+                tickets=tickets,
+                directory=entries,
+                state=ResourceState(cursor=cursor, watermark=watermark),
+                done=last,
+            )
+            if last:
+                return
+        raise self.client.shape_error(SEARCH_PATH, "the search never reached its last page")
+
+    async def _paged(self, path: str, params: dict[str, Any]) -> list[Any]:
+        values: list[Any] = []
+        start = 0
+        for _ in range(10_000):
+            page = await self.client.get(
+                path, {**params, "start": start, "limit": 100}, bucket="api", endpoint=path
+            )
+            got = _paged_values(page)
+            if got is None:
+                raise self.client.shape_error(path, "no 'values' list")
+            items, is_last = got
+            values.extend(items)
+            if is_last or not items:
+                return values
+            start += len(items)
+        raise self.client.shape_error(path, "the list never reached its last page")
+
+    async def fetch_details(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Each request's comments (public and internal) and SLA records."""
+
+        def call(ticket: Ticket) -> Any:
+            async def run() -> Ticket:
+                key = ticket.display_key
+                comments = await self._paged(
+                    f"/rest/servicedeskapi/request/{key}/comment",
+                    {"public": "true", "internal": "true"},
+                )
+                sla = await self._paged(f"/rest/servicedeskapi/request/{key}/sla", {})
+                return self._normalize(ticket.raw, comments, sla)
+
+            return run
+
+        return await self.client.gather([call(t) for t in tickets])
+
+    async def _remote_updated(self, key: str) -> datetime | None:
+        path = f"/rest/api/3/issue/{key}"
+        body = await self.client.get(path, {"fields": "updated"}, bucket="api", endpoint=path)
+        fields = body.get("fields") if isinstance(body, Mapping) else None
+        if not isinstance(fields, Mapping):
+            raise self.client.shape_error(path, "no 'fields'")
+        return parse_utc(fields.get("updated"))
+
+    async def _transition(self, key: str, wanted: str) -> str | None:
+        """Run the transition leading to status ``wanted``; an error text if there is none."""
+        path = f"/rest/api/3/issue/{key}/transitions"
+        body = await self.client.get(path, bucket="api", endpoint=path)
+        options = body.get("transitions") if isinstance(body, Mapping) else None
+        if not isinstance(options, list):
+            raise self.client.shape_error(path, "no 'transitions' list")
+        names = {wanted.strip().lower()}
+        with contextlib.suppress(ValueError):
+            names.update(_STATUS_NAMES[Status(wanted.strip().lower())])
+        for option in options:
+            if not isinstance(option, Mapping):
+                continue
+            to = option.get("to") if isinstance(option.get("to"), Mapping) else {}
+            if (
+                str((to or {}).get("name", "")).lower() in names
+                or str(option.get("name", "")).lower() in names
+            ):
+                await self.client.write(
+                    "POST", path, {"transition": {"id": str(option.get("id"))}}, endpoint=path
+                )
+                return None
+        available = ", ".join(
+            str((o.get("to") or {}).get("name") or o.get("name"))
+            for o in options
+            if isinstance(o, Mapping)
+        )
+        return (
+            f"{key} has no transition to {wanted!r} from its current status (available: "
+            f"{available or 'none'}). Queue one of those instead."
+        )
+
+    async def push(self, item: OutboxItem) -> PushResult:
+        """Write one item after checking the issue did not change since the user read it."""
+        key = item.display_key
+        try:
+            if item.base_updated_at is not None:
+                remote = await self._remote_updated(key)
+                if remote is not None and remote > item.base_updated_at:
+                    return PushResult(
+                        PushOutcome.CONFLICT,
+                        f"{key} changed in Jira after you read it, so nothing was written. Run "
+                        f"`queuebench sync`, read the change, then `queuebench outbox --retry "
+                        f"{item.id}` to send it anyway.",
+                    )
+            if item.action in (OutboxAction.NOTE_INTERNAL, OutboxAction.REPLY_PUBLIC):
+                path = f"/rest/servicedeskapi/request/{key}/comment"
+                body = {"body": item.value, "public": item.action is OutboxAction.REPLY_PUBLIC}
+                await self.client.write("POST", path, body, endpoint=path)
+            elif item.action is OutboxAction.STATUS:
+                problem = await self._transition(key, item.value)
+                if problem:
+                    return PushResult(PushOutcome.FAILED, problem)
+            elif item.action is OutboxAction.PRIORITY:
+                try:
+                    name = _PRIORITY_NAMES[Priority(item.value.upper())]
+                except ValueError:
+                    name = item.value
+                path = f"/rest/api/3/issue/{key}"
+                await self.client.write(
+                    "PUT", path, {"fields": {"priority": {"name": name}}}, endpoint=path
+                )
+            elif item.action is OutboxAction.ASSIGNEE:
+                user = self.user_id(item.value)
+                if user is None:
+                    return PushResult(
+                        PushOutcome.FAILED,
+                        f"No Jira user named {item.value!r} is cached for account "
+                        f"{self.account.name!r}; run `queuebench sync` and try again.",
+                    )
+                path = f"/rest/api/3/issue/{key}/assignee"
+                await self.client.write("PUT", path, {"accountId": user}, endpoint=path)
+            updated = await self._remote_updated(key)
+        except TransientError:
+            raise
+        except ConnectorError as exc:
+            return PushResult(PushOutcome.FAILED, str(exc))
+        return PushResult(PushOutcome.SENT, remote_updated_at=updated)

@@ -29,16 +29,38 @@ paused without an instant (``business_time_left`` kept as ``remaining_seconds``,
 paused), ``completed`` → achieved (or breached when ``has_breached``), ``breached`` (2010
 engine / compatibility mode) → breached, ``cancelled`` targets are dropped. The metric comes
 from the definition's ``target`` (``response``/``resolution``) or else its name.
+
+Below the normalisers, :class:`ServiceNowConnector` speaks the Table API over the shared HTTP
+client. Names (``sys_user``, ``sys_user_group``, ``core_company``) and incidents are pulled by
+``sys_updated_on`` watermark, ordered by ``sys_updated_on`` then ``sys_id``. Paging restarts
+each page from the last page's newest ``sys_updated_on`` (keyset paging) and skips the rows
+already seen at that instant, so a row updated while we page (which moves it to the end of
+the ordered result and shifts every later row back by one) neither hides a neighbour nor
+comes twice. ``task_sla`` rows come for every incident of a page in one ``taskIN`` query;
+journal entries (``sys_journal_field``) in one ``element_idIN`` query per batch of wanted
+incidents. Writes are ``PATCH /table/incident/{sys_id}`` (``work_notes`` for an internal note,
+``comments`` for a public reply, ``state``, ``impact``/``urgency`` for priority,
+``assigned_to``) after comparing the remote ``sys_updated_on`` with the time the user read.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from queuebench.connectors.base import (
+    Batch,
+    ConnectorBase,
+    OutboxAction,
+    OutboxItem,
+    PushOutcome,
+    PushResult,
+    ResourceState,
+)
 from queuebench.connectors.common import (
     Directory,
     as_bool,
@@ -50,6 +72,7 @@ from queuebench.connectors.common import (
     req_time,
     show,
 )
+from queuebench.connectors.http import ConnectorError, TransientError
 from queuebench.domain.models import (
     Comment,
     DirectoryEntry,
@@ -58,6 +81,7 @@ from queuebench.domain.models import (
     SlaSource,
     SlaStage,
     SlaTarget,
+    Status,
     Ticket,
     Vendor,
 )
@@ -70,6 +94,7 @@ from queuebench.domain.normalize import (
 
 __all__ = [
     "JOURNAL_ELEMENTS",
+    "ServiceNowConnector",
     "build_directory",
     "duration_seconds",
     "journal_text",
@@ -394,3 +419,282 @@ def normalize_ticket(
         comments=normalized_comments,
         raw=raw if isinstance(raw, dict) else dict(raw),
     )
+
+
+# --- the connector --------------------------------------------------------------------------
+
+TABLE = "/api/now/table"
+DIRECTORY_TABLES = ("sys_user", "sys_user_group", "core_company")
+_MAX_SEEN = 5000  # rows sharing one sys_updated_on second we widen a page for
+
+_STATE_CODES = {
+    Status.NEW: "1",
+    Status.OPEN: "2",
+    Status.PENDING: "3",
+    Status.ON_HOLD: "3",
+    Status.SOLVED: "6",
+    Status.CLOSED: "7",
+}
+_IMPACT_URGENCY = {"P1": ("1", "1"), "P2": ("1", "2"), "P3": ("2", "2"), "P4": ("2", "3")}
+
+
+def _snow_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class ServiceNowConnector(ConnectorBase):
+    """A ServiceNow instance's incidents over the Table API."""
+
+    resources = (*DIRECTORY_TABLES, "tickets")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sla_definitions: dict[str, Mapping[str, Any]] = {}
+
+    async def _rows(
+        self, table: str, params: Mapping[str, Any], *, endpoint: str | None = None
+    ) -> list[Mapping[str, Any]]:
+        path = f"{TABLE}/{table}"
+        body = await self.client.get(path, params, bucket="api", endpoint=endpoint or path)
+        result = body.get("result") if isinstance(body, Mapping) else None
+        if not isinstance(result, list) or not all(isinstance(r, Mapping) for r in result):
+            raise self.client.shape_error(endpoint or path, "no 'result' list of records")
+        return result
+
+    async def check(self) -> str:
+        user = self.account.user or ""
+        rows = await self._rows(
+            "sys_user",
+            {"sysparm_query": f"user_name={user}", "sysparm_limit": 1, "sysparm_fields": "name"},
+        )
+        who = rows[0].get("name") if rows else user or "the OAuth user"
+        return f"signed in to {self.account.base_url} as {who}"
+
+    async def _keyset(
+        self, table: str, saved: ResourceState, *, full: bool, fields: str | None = None
+    ) -> AsyncIterator[tuple[list[Mapping[str, Any]], ResourceState, bool]]:
+        """Pages of ``table`` updated since the watermark, robust to rows moving meanwhile."""
+        memo: dict[str, Any] = {}
+        if saved.cursor and not full:
+            try:
+                memo = json.loads(saved.cursor)
+            except ValueError:
+                memo = {}
+        watermark = None if full else saved.watermark
+        seen: set[str] = set(memo.get("seen") or []) if watermark is not None else set()
+        size = int(self.account.options.get("page_size", 1000))
+        endpoint = f"{TABLE}/{table}"
+        for _ in range(1_000_000):
+            query = "ORDERBYsys_updated_on^ORDERBYsys_id"
+            if watermark is not None:
+                query = f"sys_updated_on>={_snow_time(watermark)}^" + query
+            limit = size + min(len(seen), _MAX_SEEN)
+            params: dict[str, Any] = {
+                "sysparm_query": query,
+                "sysparm_limit": limit,
+                "sysparm_exclude_reference_link": "true",
+            }
+            if fields:
+                params["sysparm_fields"] = fields
+            rows = await self._rows(table, params, endpoint=endpoint)
+            fresh: list[Mapping[str, Any]] = []
+            newest = watermark
+            for row in rows:
+                stamp = parse_utc(row.get("sys_updated_on") or None)
+                sys_id = str(row.get("sys_id") or "")
+                if stamp is None or not sys_id:
+                    raise self.client.shape_error(endpoint, "a row without sys_id/sys_updated_on")
+                if watermark is not None and stamp == watermark and sys_id in seen:
+                    continue
+                fresh.append(row)
+                newest = stamp if newest is None else max(newest, stamp)
+            last = len(rows) < limit
+            if newest is not None and newest != watermark:
+                seen = {
+                    str(r["sys_id"])
+                    for r in fresh
+                    if parse_utc(r.get("sys_updated_on") or None) == newest
+                }
+            else:
+                seen |= {str(r["sys_id"]) for r in fresh}
+            watermark = newest
+            if not fresh and not last:
+                raise self.client.shape_error(
+                    endpoint, f"more than {_MAX_SEEN} rows share one sys_updated_on second"
+                )
+            state = ResourceState(
+                cursor=json.dumps({"seen": sorted(seen)}, separators=(",", ":")),
+                watermark=watermark,
+            )
+            yield fresh, state, last
+            if last:
+                return
+
+    def _directory_entries(self, table: str, rows: list[Mapping[str, Any]]) -> list[Any]:
+        kwargs = {
+            "sys_user": {"users": rows},
+            "sys_user_group": {"groups": rows},
+            "core_company": {"companies": rows},
+        }[table]
+        return self.learn(build_directory(self.account.name, **kwargs).entries)
+
+    async def _load_sla_definitions(self) -> None:
+        rows = await self._rows("contract_sla", {"sysparm_fields": "sys_id,name,target"})
+        self.sla_definitions = {str(r.get("sys_id")): r for r in rows}
+
+    async def _task_sla(self, sys_ids: Sequence[str]) -> dict[str, list[Mapping[str, Any]]]:
+        found: dict[str, list[Mapping[str, Any]]] = {i: [] for i in sys_ids}
+        for start in range(0, len(sys_ids), 100):
+            chunk = sys_ids[start : start + 100]
+            rows = await self._all(
+                "task_sla",
+                f"taskIN{','.join(chunk)}^ORDERBYsys_created_on^ORDERBYsys_id",
+            )
+            for row in rows:
+                task = reference_id(row.get("task"), "task", "servicenow task_sla")
+                if task in found:
+                    found[task].append(row)
+        return found
+
+    async def _all(self, table: str, query: str) -> list[Mapping[str, Any]]:
+        """Every row of an encoded query (offset paging; these rows do not move)."""
+        out: list[Mapping[str, Any]] = []
+        size = 1000
+        for offset in range(0, 10_000_000, size):
+            rows = await self._rows(
+                table,
+                {
+                    "sysparm_query": query,
+                    "sysparm_limit": size,
+                    "sysparm_offset": offset,
+                    "sysparm_exclude_reference_link": "true",
+                },
+            )
+            out.extend(rows)
+            if len(rows) < size:
+                break
+        return out
+
+    def _normalize(
+        self,
+        raw: Mapping[str, Any],
+        comments: Sequence[Any] | None,
+        sla: Sequence[Any] | None,
+    ) -> Ticket:
+        return normalize_ticket(
+            raw,
+            account=self.account.name,
+            base_url=self.account.base_url,
+            directory=self.directory,
+            comments=comments,
+            sla=sla,
+            sla_definitions=self.sla_definitions,
+            maps=self.maps,
+            now=self.now(),
+        )
+
+    async def pull(  # type: ignore[override]
+        self, state: dict[str, ResourceState], *, full: bool = False
+    ) -> AsyncIterator[Batch]:
+        """Names first (so incidents resolve them), then incidents with their SLA rows."""
+        for table in DIRECTORY_TABLES:
+            saved = state.get(table, ResourceState())
+            async for rows, new_state, last in self._keyset(table, saved, full=full):
+                entries = self._directory_entries(table, list(rows))
+                yield Batch(table, [], new_state, directory=entries, done=last)
+        await self._load_sla_definitions()
+        saved = state.get("tickets", ResourceState())
+        async for rows, new_state, last in self._keyset("incident", saved, full=full):
+            ids = [str(r["sys_id"]) for r in rows]
+            slas = await self._task_sla(ids) if ids else {}
+            tickets = [self._normalize(r, None, slas.get(str(r["sys_id"]), [])) for r in rows]
+            yield Batch("tickets", tickets, new_state, done=last)
+
+    async def fetch_details(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Journal entries (work notes and comments) of the tickets, in batched queries."""
+        if not self.sla_definitions:
+            await self._load_sla_definitions()
+        ids = [t.remote_id for t in tickets]
+        journal: dict[str, list[Mapping[str, Any]]] = {i: [] for i in ids}
+        chunks = [ids[i : i + 50] for i in range(0, len(ids), 50)]
+
+        def call(chunk: list[str]) -> Any:
+            async def run() -> list[Mapping[str, Any]]:
+                return await self._all(
+                    "sys_journal_field",
+                    f"element_idIN{','.join(chunk)}^elementINwork_notes,comments"
+                    "^ORDERBYsys_created_on^ORDERBYsys_id",
+                )
+
+            return run
+
+        for rows in await self.client.gather([call(c) for c in chunks]):
+            for row in rows:
+                owner = str(row.get("element_id") or "")
+                if owner in journal:
+                    journal[owner].append(row)
+        slas = await self._task_sla(ids)
+        return [self._normalize(t.raw, journal[t.remote_id], slas[t.remote_id]) for t in tickets]
+
+    async def _remote_updated(self, sys_id: str) -> datetime | None:
+        path = f"{TABLE}/incident/{sys_id}"
+        body = await self.client.get(
+            path, {"sysparm_fields": "sys_updated_on,sys_id"}, bucket="api", endpoint=path
+        )
+        result = body.get("result") if isinstance(body, Mapping) else None
+        if not isinstance(result, Mapping):
+            raise self.client.shape_error(path, "no 'result' record")
+        return parse_utc(result.get("sys_updated_on") or None)
+
+    def _change(self, item: OutboxItem) -> dict[str, str] | str:
+        value = item.value.strip()
+        if item.action is OutboxAction.NOTE_INTERNAL:
+            return {"work_notes": item.value}
+        if item.action is OutboxAction.REPLY_PUBLIC:
+            return {"comments": item.value}
+        if item.action is OutboxAction.STATUS:
+            if value.isdigit():
+                return {"state": value}
+            try:
+                return {"state": _STATE_CODES[Status(value.lower())]}
+            except ValueError:
+                return f"{value!r} is not a ServiceNow state; use 1-8 or new/open/on_hold/solved."
+        if item.action is OutboxAction.PRIORITY:
+            pair = _IMPACT_URGENCY.get(value.upper())
+            if pair is None:
+                return f"{value!r} is not a priority; use P1, P2, P3 or P4."
+            return {"impact": pair[0], "urgency": pair[1]}
+        user = self.user_id(value)
+        if user is None:
+            return (
+                f"No ServiceNow user named {value!r} is cached for account "
+                f"{self.account.name!r}; run `queuebench sync` and try again."
+            )
+        return {"assigned_to": user}
+
+    async def push(self, item: OutboxItem) -> PushResult:
+        """``PATCH`` the incident after checking it did not change since the user read it."""
+        change = self._change(item)
+        if isinstance(change, str):
+            return PushResult(PushOutcome.FAILED, change)
+        path = f"{TABLE}/incident/{item.remote_id}"
+        try:
+            if item.base_updated_at is not None:
+                remote = await self._remote_updated(item.remote_id)
+                if remote is not None and remote > item.base_updated_at:
+                    return PushResult(
+                        PushOutcome.CONFLICT,
+                        f"{item.display_key} changed in ServiceNow after you read it, so nothing "
+                        "was written. Run `queuebench sync`, read the change, then "
+                        f"`queuebench outbox --retry {item.id}` to send it anyway.",
+                    )
+            reply = await self.client.write("PATCH", path, change, endpoint=path)
+        except TransientError:
+            raise
+        except ConnectorError as exc:
+            return PushResult(PushOutcome.FAILED, str(exc))
+        result = reply.get("result") if isinstance(reply, Mapping) else None
+        updated = (
+            parse_utc(result.get("sys_updated_on") or None) if isinstance(result, Mapping) else None
+        )
+        return PushResult(PushOutcome.SENT, remote_updated_at=updated)

@@ -25,16 +25,29 @@ the response to ``breach_at``, not the target, and is ignored (TC16). Metrics Ze
 later are skipped rather than failing the ticket. The sideload names no policy, so
 ``SlaTarget.policy`` carries the Zendesk metric name.
 
-The HTTP client for Zendesk is added to this module by a later change; everything here stays
-free of I/O.
+Below the normalisers, :class:`ZendeskConnector` speaks the API over the shared HTTP client
+(:mod:`queuebench.connectors.http`): the cursor-based incremental ticket export with
+``users,groups,organizations,slas`` side-loads (deleted tickets come back with status
+``deleted`` and are removed from the cache), comments per ticket (cursor pagination, with the
+``users`` side-load for author names), and writes through ``PUT /api/v2/tickets/{id}`` with
+``safe_update`` so a ticket changed since it was read gives a 409 conflict, not a lost update.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
+from queuebench.connectors.base import (
+    Batch,
+    ConnectorBase,
+    OutboxAction,
+    OutboxItem,
+    PushOutcome,
+    PushResult,
+    ResourceState,
+)
 from queuebench.connectors.common import (
     Directory,
     as_bool,
@@ -45,6 +58,14 @@ from queuebench.connectors.common import (
     req_str,
     req_time,
     show,
+)
+from queuebench.connectors.http import (
+    ConflictError,
+    ConnectorError,
+    NotFoundError,
+    RateLimit,
+    TransientError,
+    VendorRejectedError,
 )
 from queuebench.domain.models import (
     Comment,
@@ -60,14 +81,18 @@ from queuebench.domain.models import (
 from queuebench.domain.normalize import (
     NormalizationError,
     VendorMaps,
+    iso_z,
     parse_utc,
     with_effective_stages,
 )
 
 __all__ = [
+    "EXPORT_BUCKET",
     "METRIC_MAP",
     "STAGE_MAP",
+    "ZendeskConnector",
     "build_directory",
+    "default_limits",
     "normalize_comment",
     "normalize_sla",
     "normalize_ticket",
@@ -284,3 +309,200 @@ def normalize_ticket(
 def _comment_order(comment: Comment) -> tuple[datetime, int, str]:
     rid = comment.remote_id
     return (comment.created_at, int(rid) if rid.isdigit() else 0, rid)
+
+
+# --- the connector --------------------------------------------------------------------------
+
+EXPORT_BUCKET = "export"
+"""Rate-limit bucket of the incremental export endpoints (10 requests a minute by default)."""
+
+EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
+SIDELOADS = "users,groups,organizations,slas"
+_CURSOR_OVERLAP = 60  # seconds re-read when a cursor is refused and the watermark restarts
+
+
+def default_limits(export_per_minute: int = 10, per_minute: int = 700) -> dict[str, RateLimit]:
+    """Zendesk's documented ceilings: the export's own, and the plan's account-wide one."""
+    return {
+        EXPORT_BUCKET: RateLimit(export_per_minute, 60.0),
+        "api": RateLimit(per_minute, 60.0),
+    }
+
+
+def _list_of(page: Mapping[str, Any], key: str) -> list[Any]:
+    value = page.get(key) or []
+    return value if isinstance(value, list) else []
+
+
+class ZendeskConnector(ConnectorBase):
+    """A Zendesk Support account over the Ticketing API v2."""
+
+    resources = ("tickets",)
+
+    async def check(self) -> str:
+        body = await self.client.get("/api/v2/users/me.json", bucket="api")
+        user = body.get("user") if isinstance(body, Mapping) else None
+        if not isinstance(user, Mapping) or not user.get("id"):
+            raise self.client.shape_error("/api/v2/users/me.json", "no 'user' object")
+        role = user.get("role") or "unknown role"
+        who = user.get("email") or user.get("name") or user.get("id")
+        note = "" if role == "admin" else " (the incremental export needs an admin)"
+        return f"signed in to {self.account.base_url} as {who}, {role}{note}"
+
+    def _sideload(self, page: Mapping[str, Any]) -> list[DirectoryEntry]:
+        try:
+            directory = build_directory(
+                self.account.name,
+                users=_list_of(page, "users"),
+                organizations=_list_of(page, "organizations"),
+                groups=_list_of(page, "groups"),
+            )
+        except NormalizationError as exc:
+            raise NormalizationError(f"account {self.account.name!r}: {exc}") from exc
+        return self.learn(directory.entries)
+
+    def _normalize(self, raw: Mapping[str, Any], comments: Sequence[Any] | None) -> Ticket:
+        return normalize_ticket(
+            raw,
+            account=self.account.name,
+            base_url=self.account.base_url,
+            directory=self.directory,
+            comments=comments,
+            maps=self.maps,
+            now=self.now(),
+        )
+
+    async def pull(  # type: ignore[override]
+        self, state: dict[str, ResourceState], *, full: bool = False
+    ) -> AsyncIterator[Batch]:
+        """The incremental export from the saved cursor (or from the start), page by page."""
+        saved = state.get("tickets", ResourceState())
+        per_page = int(self.account.options.get("page_size", 1000))
+        params: dict[str, Any] = {"include": SIDELOADS, "per_page": per_page}
+        if saved.cursor and not full:
+            params["cursor"] = saved.cursor
+        else:
+            params["start_time"] = 0
+        watermark = None if full else saved.watermark
+        cursor = None if full else saved.cursor
+        for _ in range(1_000_000):
+            try:
+                page = await self.client.get(
+                    EXPORT_PATH, params, bucket=EXPORT_BUCKET, endpoint=EXPORT_PATH
+                )
+            except (VendorRejectedError, NotFoundError):
+                if "cursor" not in params or watermark is None:
+                    raise
+                # The cursor was refused (expired?): restart from the watermark, overlapping.
+                start = max(0, int(watermark.timestamp()) - _CURSOR_OVERLAP)
+                params = {"include": SIDELOADS, "per_page": per_page, "start_time": start}
+                continue
+            if not isinstance(page, Mapping) or not isinstance(page.get("tickets"), list):
+                raise self.client.shape_error(EXPORT_PATH, "no 'tickets' list")
+            end = page.get("end_of_stream")
+            after = page.get("after_cursor")
+            if not isinstance(end, bool) or (after is not None and not isinstance(after, str)):
+                raise self.client.shape_error(EXPORT_PATH, "no 'end_of_stream'/'after_cursor'")
+            entries = self._sideload(page)
+            latest: dict[str, Mapping[str, Any]] = {}
+            for raw in page["tickets"]:
+                if not isinstance(raw, Mapping):
+                    raise self.client.shape_error(EXPORT_PATH, "a ticket is not an object")
+                latest[str(raw.get("id"))] = raw
+                stamp = raw.get("generated_timestamp")
+                if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+                    when = datetime.fromtimestamp(stamp, UTC)
+                    watermark = when if watermark is None else max(watermark, when)
+            tickets: list[Ticket] = []
+            deleted: list[str] = []
+            for rid, raw in latest.items():
+                if raw.get("status") == "deleted":
+                    deleted.append(rid)
+                else:
+                    tickets.append(self._normalize(raw, None))
+            cursor = after or cursor
+            yield Batch(
+                resource="tickets",
+                tickets=tickets,
+                deleted=deleted,
+                directory=entries,
+                state=ResourceState(cursor=cursor, watermark=watermark),
+                done=end,
+            )
+            if end:
+                return
+            params = {"include": SIDELOADS, "per_page": per_page, "cursor": cursor}
+        raise self.client.shape_error(EXPORT_PATH, "the export never reached end_of_stream")
+
+    async def _comments(self, remote_id: str) -> list[Mapping[str, Any]]:
+        path = f"/api/v2/tickets/{remote_id}/comments.json"
+        params: dict[str, Any] | None = {"page[size]": 100, "include": "users"}
+        url = path
+        comments: list[Mapping[str, Any]] = []
+        for _ in range(10_000):
+            page = await self.client.get(url, params, bucket="api", endpoint=path)
+            if not isinstance(page, Mapping) or not isinstance(page.get("comments"), list):
+                raise self.client.shape_error(path, "no 'comments' list")
+            self._sideload(page)
+            comments.extend(page["comments"])
+            meta = page.get("meta") if isinstance(page.get("meta"), Mapping) else {}
+            links = page.get("links") if isinstance(page.get("links"), Mapping) else {}
+            nxt = links.get("next") if links else None
+            if not (meta or {}).get("has_more") or not nxt:
+                return comments
+            url, params = str(nxt), None
+        raise self.client.shape_error(path, "comments never ended")
+
+    async def fetch_details(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Each ticket with its comments (one paginated call per ticket, bounded concurrency)."""
+
+        def call(ticket: Ticket) -> Any:
+            async def run() -> Ticket:
+                comments = await self._comments(ticket.remote_id)
+                return self._normalize(ticket.raw, comments)
+
+            return run
+
+        return await self.client.gather([call(t) for t in tickets])
+
+    async def push(self, item: OutboxItem) -> PushResult:
+        """``PUT /api/v2/tickets/{id}`` with ``safe_update`` against the time the user read."""
+        change: dict[str, Any] = {}
+        if item.action in (OutboxAction.NOTE_INTERNAL, OutboxAction.REPLY_PUBLIC):
+            change["comment"] = {
+                "body": item.value,
+                "public": item.action is OutboxAction.REPLY_PUBLIC,
+            }
+        elif item.action is OutboxAction.STATUS:
+            change["status"] = item.value
+        elif item.action is OutboxAction.PRIORITY:
+            change["priority"] = item.value
+        elif item.action is OutboxAction.ASSIGNEE:
+            user = self.user_id(item.value)
+            if user is None:
+                return PushResult(
+                    PushOutcome.FAILED,
+                    f"No Zendesk user named {item.value!r} is cached for account "
+                    f"{self.account.name!r}; run `queuebench sync` and try again.",
+                )
+            change["assignee_id"] = int(user) if user.isdigit() else user
+        if item.base_updated_at is not None:
+            change["safe_update"] = True
+            change["updated_stamp"] = iso_z(item.base_updated_at)
+        path = f"/api/v2/tickets/{item.remote_id}.json"
+        try:
+            reply = await self.client.write("PUT", path, {"ticket": change}, endpoint=path)
+        except ConflictError as exc:
+            return PushResult(
+                PushOutcome.CONFLICT,
+                f"{item.display_key} changed in Zendesk after you read it, so nothing was "
+                f"written ({exc.vendor_message or 'HTTP 409'}). Run `queuebench sync`, read the "
+                f"change, then `queuebench outbox --retry {item.id}` to send it anyway.",
+            )
+        except TransientError:
+            raise
+        except ConnectorError as exc:
+            return PushResult(PushOutcome.FAILED, str(exc))
+        ticket = reply.get("ticket") if isinstance(reply, Mapping) else None
+        updated = parse_utc(ticket.get("updated_at")) if isinstance(ticket, Mapping) else None
+        return PushResult(PushOutcome.SENT, remote_updated_at=updated)

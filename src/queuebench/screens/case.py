@@ -21,13 +21,16 @@ from queuebench.clock import Clock, display_zone, format_local
 from queuebench.config import Settings
 from queuebench.domain.models import Comment, SlaMetric, SlaStage, SlaTarget, Ticket
 from queuebench.domain.normalize import effective_stage, format_duration
+from queuebench.domain.sla_policy import SlaDisagreement
 from queuebench.screens.base import WorkbenchScreen
 from queuebench.store.engine import Store
 from queuebench.store.errors import AmbiguousKeyError, TicketNotFoundError
 from queuebench.store.queries import get_ticket
+from queuebench.store.sla_state import sla_disagreements
 from queuebench.widgets.queue_table import VENDOR_NAMES
 
 NOT_CACHED = "Conversation not cached yet — it is fetched on the next sync."
+NOT_CACHED_NOW = "Conversation not cached yet"
 
 METRIC_NAMES: dict[SlaMetric, str] = {
     SlaMetric.FIRST_RESPONSE: "First response",
@@ -104,10 +107,24 @@ def format_duration_seconds(seconds: int) -> str:
 SLA_WIDTHS = (16, 9, 22, 26, 9)
 
 
-def sla_table(targets: tuple[SlaTarget, ...], now: datetime, zone: tzinfo | None) -> Content:
-    """Every SLA clock, one per line, with a header; the stage reads without colour."""
+def sla_table(
+    targets: tuple[SlaTarget, ...],
+    now: datetime,
+    zone: tzinfo | None,
+    disagreements: tuple[SlaDisagreement, ...] = (),
+) -> Content:
+    """Every SLA clock, one per line, with a header; the stage reads without colour.
+
+    Disagreements (vendor and computed breach instants more than a minute apart) follow the
+    table: the vendor's instant is the one in force, the difference usually means a calendar
+    is set up wrong.
+    """
     if not targets:
         return Content("No SLA on this ticket.")
+    if disagreements:
+        return Content("\n").join(
+            [sla_table(targets, now, zone), *disagreement_lines(disagreements, zone)]
+        )
     header = ("Metric", "Stage", "Breaches at", "Remaining", "Source", "Policy")
     lines = [_sla_line(header, "", header=True)]
     for target in targets:
@@ -125,6 +142,32 @@ def sla_table(targets: tuple[SlaTarget, ...], now: datetime, zone: tzinfo | None
             style = "bold $text-warning"
         lines.append(_sla_line(row, style))
     return Content("\n").join(lines)
+
+
+def disagreement_lines(
+    disagreements: tuple[SlaDisagreement, ...], zone: tzinfo | None
+) -> list[Content]:
+    """``DISAGREES First response: vendor 13:00 · computed 14:00 (+1:00, policy X)`` lines."""
+    lines = [
+        Content.assemble(
+            ("DISAGREES ", "bold $text-warning"),
+            "vendor and computed clocks differ; the vendor's instant is used (check the "
+            "calendar of the policy):",
+        )
+    ]
+    for d in disagreements:
+        diff = d.difference
+        sign = "+" if diff.total_seconds() >= 0 else "-"
+        lines.append(
+            Content.assemble(
+                "  ",
+                (f"{METRIC_NAMES[d.metric]:<16}", "bold"),
+                f"vendor {format_local(d.vendor_breach_at, zone)} · computed "
+                f"{format_local(d.computed_breach_at, zone)} "
+                f"({sign}{format_duration(abs(diff))}, policy {d.policy or '—'})",
+            )
+        )
+    return lines
 
 
 def _sla_line(cells: tuple[str, ...], stage_style: str, *, header: bool = False) -> Content:
@@ -179,6 +222,8 @@ class CaseScreen(WorkbenchScreen):
     """One ticket in full, loaded from the cache in a thread worker."""
 
     COMMANDS = {CaseCommands}
+    disagreements: tuple[SlaDisagreement, ...] = ()
+    """Vendor vs computed SLA disagreements of the loaded ticket."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to queue", id="case.back"),
@@ -191,6 +236,11 @@ class CaseScreen(WorkbenchScreen):
         Binding("pageup", "scroll('page_up')", "Page up", show=False, id="case.page_up"),
         Binding("g,home", "scroll('home')", "Top", show=False, id="case.top"),
         Binding("G,end", "scroll('end')", "Bottom", show=False, id="case.bottom"),
+        Binding("n", "queue_write('note_internal')", "Internal note", id="case.note"),
+        Binding("r", "queue_write('reply_public')", "Public reply", id="case.reply"),
+        Binding("s", "queue_write('status')", "Status", show=False, id="case.status"),
+        Binding("p", "queue_write('priority')", "Priority", show=False, id="case.priority"),
+        Binding("a", "queue_write('assignee')", "Assignee", show=False, id="case.assignee"),
     ]
 
     class Loaded(Message):
@@ -199,6 +249,20 @@ class CaseScreen(WorkbenchScreen):
         def __init__(self, ticket: Ticket) -> None:
             super().__init__()
             self.ticket = ticket
+
+    class OutboxRead(Message):
+        """This case's queued writes, as lines for the outbox section."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
+    class ConversationFetched(Message):
+        """An on-demand fetch of the conversation ended (``error`` names the fix)."""
+
+        def __init__(self, error: str | None) -> None:
+            super().__init__()
+            self.error = error
 
     class LoadFailed(Message):
         """The key does not name exactly one cached ticket; ``reason`` names the fix."""
@@ -212,8 +276,11 @@ class CaseScreen(WorkbenchScreen):
         self.store = store
         self.clock = clock
         self.key = key
+        self.settings = settings
         self.zone = display_zone(settings.user.timezone)
         self.ticket: Ticket | None = None
+        self.fetch_error: str | None = None
+        self._fetching = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -236,6 +303,7 @@ class CaseScreen(WorkbenchScreen):
         try:
             with self.store.read() as session:
                 ticket = get_ticket(session, self.key)
+                self.disagreements = sla_disagreements(session, ticket.id)
         except (TicketNotFoundError, AmbiguousKeyError) as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return
@@ -250,9 +318,108 @@ class CaseScreen(WorkbenchScreen):
             part for part in (ticket.display_key, VENDOR_NAMES[ticket.vendor], note) if part
         )
         body = self.body
+        await body.remove_children()
         await body.mount_all(self._build(ticket))
         body.loading = False
         body.focus()
+        self._load_outbox()
+        if (
+            ticket.comments is None
+            and ticket.account in self.settings.accounts
+            and not self._fetching
+            and self.fetch_error is None
+        ):
+            self._fetching = True
+            self._fetch_conversation(ticket.id)
+
+    @work(thread=True, exit_on_error=False, name="fetch conversation")
+    def _fetch_conversation(self, ticket_id: str) -> None:
+        import asyncio
+
+        from queuebench.accounts import AccountError
+        from queuebench.connectors.http import ConnectorError
+        from queuebench.domain.normalize import NormalizationError
+        from queuebench.sync import fetch_conversation
+
+        error: str | None = None
+        try:
+            asyncio.run(fetch_conversation(self.store, self.settings, ticket_id, now=self.clock))
+        except (AccountError, ConnectorError, NormalizationError) as exc:
+            error = str(exc)
+        self.post_message(self.ConversationFetched(error))
+
+    def on_case_screen_conversation_fetched(self, message: ConversationFetched) -> None:
+        self._fetching = False
+        self.fetch_error = message.error
+        if message.error is None:
+            self.key = self.ticket.id if self.ticket else self.key
+            self._load()
+        else:
+            missing = self.query("#conversation-title")
+            if missing:
+                missing.first(Static).update(f"{NOT_CACHED_NOW}: {message.error}")
+
+    @work(thread=True, exclusive=True, group="case-outbox", exit_on_error=False, name="outbox")
+    def _load_outbox(self) -> None:
+        from queuebench.store.sync_writes import read_outbox
+
+        if self.ticket is None:
+            return
+        with self.store.read() as con:
+            entries = read_outbox(con, ticket_id=self.ticket.id)
+        lines = []
+        for e in entries:
+            preview = e.value.replace("\n", " ")
+            preview = preview if len(preview) <= 60 else preview[:59] + "…"
+            line = f"#{e.id} {e.state.upper():<8} {e.action:<13} {preview}"
+            if e.error and e.state != "sent":
+                line += f"\n      {e.error}"
+            lines.append(line)
+        self.post_message(self.OutboxRead(lines))
+
+    def on_case_screen_outbox_read(self, message: OutboxRead) -> None:
+        found = self.query("#case-outbox")
+        if not found:
+            return
+        found.first(Static).update(Content("\n".join(message.lines)))
+        self.query_one("#case-outbox-section").display = bool(message.lines)
+
+    def action_queue_write(self, action: str) -> None:
+        """Ask for a note, reply, status, priority or assignee and queue it in the outbox."""
+        ticket = self.ticket
+        if ticket is None:
+            self.notify("The case is still loading.", severity="warning")
+            return
+        from queuebench.screens.outbox_modal import OutboxModal
+
+        def queued(value: str | None) -> None:
+            if value is not None:
+                self._write_outbox(ticket, action, value)
+
+        self.app.push_screen(OutboxModal(action, ticket.display_key), queued)
+
+    @work(thread=True, exit_on_error=False, name="queue write")
+    def _write_outbox(self, ticket: Ticket, action: str, value: str) -> None:
+        from queuebench.store.sync_writes import add_outbox
+
+        with self.store.session() as session:
+            item = add_outbox(
+                session,
+                ticket_id=ticket.id,
+                account=ticket.account,
+                action=action,
+                value=value,
+                label=None,
+                base_updated_at=ticket.updated_at,
+                now=self.clock(),
+            )
+        self.app.call_from_thread(
+            self.notify,
+            f"Queued #{item} ({action}); it is sent with the next sync.",
+            title="Outbox",
+            markup=False,
+        )
+        self._load_outbox()
 
     async def on_case_screen_load_failed(self, message: LoadFailed) -> None:
         body = self.body
@@ -264,7 +431,10 @@ class CaseScreen(WorkbenchScreen):
         now = self.clock()
         widgets: list[Widget] = [
             Static(case_header(ticket, self.zone), id="case-header"),
-            _section("SLA", Static(sla_table(ticket.sla, now, self.zone), id="case-sla")),
+            _section(
+                "SLA",
+                Static(sla_table(ticket.sla, now, self.zone, self.disagreements), id="case-sla"),
+            ),
             Static(
                 Content.assemble(
                     ("Tags      ", "$text-muted"), ", ".join(ticket.tags) or "no tags"
@@ -281,8 +451,17 @@ class CaseScreen(WorkbenchScreen):
             f"{format_local(ticket.created_at, self.zone)}"
         )
         widgets.append(description)
+        outbox = _section("Outbox", Static("", id="case-outbox"))
+        outbox.id = "case-outbox-section"
+        outbox.display = False  # shown once something is queued for this case
+        widgets.append(outbox)
         if ticket.comments is None:
-            widgets.append(Static(NOT_CACHED, id="conversation-title", classes="-missing"))
+            text = NOT_CACHED
+            if ticket.account in self.settings.accounts:
+                text = f"{NOT_CACHED_NOW} — fetching it from {VENDOR_NAMES[ticket.vendor]}…"
+                if self.fetch_error:
+                    text = f"{NOT_CACHED_NOW}: {self.fetch_error}"
+            widgets.append(Static(text, id="conversation-title", classes="-missing"))
             return widgets
         internal = sum(1 for c in ticket.comments if not c.public)
         title = (
@@ -303,7 +482,7 @@ class CaseScreen(WorkbenchScreen):
     def _tick(self) -> None:
         if self.ticket is not None:
             self.query_one("#case-sla", Static).update(
-                sla_table(self.ticket.sla, self.clock(), self.zone)
+                sla_table(self.ticket.sla, self.clock(), self.zone, self.disagreements)
             )
 
     def action_back(self) -> None:

@@ -1,0 +1,303 @@
+"""Accounts and their secrets: the config file holds the account, the keyring holds the secret.
+
+- :func:`add_account` / :func:`remove_account` edit ``[accounts.NAME]`` in the config file with
+  tomlkit, so the user's other settings, comments and layout survive the round trip.
+- The secret is stored only in the OS keyring (service ``queuebench``, username = account
+  name). Where no keyring backend exists, :func:`resolve_secret` reads
+  ``QUEUEBENCH_SECRET_<ACCOUNT>`` or runs the account's ``password_command``; a plaintext
+  file is never offered.
+- :func:`make_connector` builds the right connector with its HTTP client.
+
+A secret is held as :class:`~queuebench.connectors.http.Secret` and never reaches the config
+file, the database, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from queuebench.config import AccountSettings, ConfigError, Settings, config_file_path
+from queuebench.connectors.base import Account, account_fix_hint, secret_env_var
+from queuebench.connectors.http import Secret
+from queuebench.domain.models import Vendor
+from queuebench.domain.normalize import VendorMaps
+
+if TYPE_CHECKING:
+    import httpx
+
+    from queuebench.connectors.base import Connector
+
+KEYRING_SERVICE = "queuebench"
+
+ZENDESK_TOKEN_WARNING = (
+    "Zendesk is retiring API tokens: no new ones can be created since 2026-10-27, and all stop "
+    "working on 2027-04-30. Switch this account to OAuth before then (`--auth oauth` with an "
+    "OAuth access token)."
+)
+
+
+class AccountError(Exception):
+    """An account command cannot proceed; ``str()`` is one paragraph naming the fix."""
+
+
+# --- config -----------------------------------------------------------------------------------
+
+
+def to_account(name: str, settings: AccountSettings) -> Account:
+    """The connector's view of a configured account."""
+    options: dict[str, Any] = {"organization_field": settings.organization_field}
+    if settings.project:
+        options["project"] = settings.project
+    if settings.page_size:
+        options["page_size"] = settings.page_size
+    return Account(
+        name=name,
+        vendor=Vendor(settings.vendor),
+        base_url=settings.url.rstrip("/"),
+        user=settings.user,
+        auth=settings.auth,
+        options=options,
+    )
+
+
+def get_account(settings: Settings, name: str) -> AccountSettings:
+    """The configured account ``name`` or an :class:`AccountError` listing the known ones."""
+    try:
+        return settings.accounts[name]
+    except KeyError:
+        known = ", ".join(sorted(settings.accounts)) or "none yet"
+        raise AccountError(
+            f"There is no account named {name!r} (accounts: {known}). Add it with `queuebench "
+            f"account add {name} --vendor zendesk|jsm|servicenow --url URL --user USER`."
+        ) from None
+
+
+def _load_document(path: Path) -> Any:
+    import tomlkit
+
+    if not path.exists():
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except Exception as exc:
+        raise ConfigError(
+            f"The config file {path} is not valid TOML ({exc}); fix it before adding or "
+            "removing accounts. Nothing was changed."
+        ) from None
+
+
+def _write_document(path: Path, document: Any) -> None:
+    import tomlkit
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_account(name: str, values: dict[str, Any], path: Path | None = None) -> None:
+    """Create or replace ``[accounts.NAME]`` in the config file, keeping everything else."""
+    import tomlkit
+
+    path = path or config_file_path()
+    document = _load_document(path)
+    if "accounts" not in document:
+        document["accounts"] = tomlkit.table(is_super_table=True)
+    table = tomlkit.table()
+    for key, value in values.items():
+        if value is not None:
+            table[key] = value
+    document["accounts"][name] = table
+    _write_document(path, document)
+
+
+def delete_account(name: str, path: Path | None = None) -> bool:
+    """Remove ``[accounts.NAME]`` from the config file; ``False`` if it was not there."""
+    path = path or config_file_path()
+    document = _load_document(path)
+    accounts = document.get("accounts")
+    if accounts is None or name not in accounts:
+        return False
+    del accounts[name]
+    if not accounts:
+        del document["accounts"]
+    _write_document(path, document)
+    return True
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def keyring_available() -> bool:
+    """Whether an OS keyring backend is usable (the ``fail`` backend does not count)."""
+    try:
+        import keyring
+        from keyring.backends import fail
+    except Exception:
+        return False
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring):
+        return False
+    priority = getattr(backend, "priority", 1)
+    try:
+        return float(priority) > 0
+    except (TypeError, ValueError):
+        return True
+
+
+def no_keyring_message(name: str) -> str:
+    """Plain words for a machine without a keyring backend, with the alternatives."""
+    return (
+        f"No OS keyring is available on this machine, so the secret of account {name!r} cannot "
+        f"be stored. Give it to queuebench another way: set {secret_env_var(name)} in the "
+        "environment of the commands that need it, or set password_command for the account in "
+        f'the config file (e.g. `password_command = "pass show queuebench/{name}"`). '
+        "queuebench never keeps secrets in a plain file."
+    )
+
+
+def store_secret(name: str, secret: Secret) -> None:
+    """Put the secret in the OS keyring, or raise :class:`AccountError` if there is none."""
+    if not keyring_available():
+        raise AccountError(no_keyring_message(name))
+    import keyring
+
+    keyring.set_password(KEYRING_SERVICE, name, secret.reveal())
+
+
+def forget_secret(name: str) -> None:
+    """Drop the account's secret from the keyring (quietly if there is none)."""
+    if not keyring_available():
+        return
+    import keyring
+    from keyring.errors import PasswordDeleteError
+
+    with contextlib.suppress(PasswordDeleteError):
+        keyring.delete_password(KEYRING_SERVICE, name)
+
+
+def resolve_secret(name: str, settings: AccountSettings) -> Secret:
+    """The account's secret: ``QUEUEBENCH_SECRET_<ACCOUNT>``, the keyring, or the command."""
+    env = os.environ.get(secret_env_var(name))
+    if env:
+        return Secret(env)
+    if keyring_available():
+        import keyring
+
+        value = keyring.get_password(KEYRING_SERVICE, name)
+        if value:
+            return Secret(value)
+    if settings.password_command:
+        try:
+            done = subprocess.run(
+                shlex.split(settings.password_command),
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise AccountError(
+                f"The password_command of account {name!r} could not run ({type(exc).__name__})."
+                " Check the command in the config file."
+            ) from None
+        value = done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""
+        if done.returncode != 0 or not value:
+            raise AccountError(
+                f"The password_command of account {name!r} exited with status "
+                f"{done.returncode} and printed no secret. Check the command in the config file."
+            )
+        return Secret(value)
+    fix = account_fix_hint(to_account(name, settings))
+    if keyring_available():
+        raise AccountError(
+            f"No secret is stored for account {name!r}. Store one with `{fix}` (it asks for the "
+            f"secret), or set {secret_env_var(name)}."
+        )
+    raise AccountError(no_keyring_message(name))
+
+
+# --- connectors -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """Knobs tests, the demo and the benchmark turn (time scales, in-process transport)."""
+
+    transport: httpx.AsyncBaseTransport | None = None
+    retry_base: float = 0.5
+    retry_cap: float = 30.0
+    max_attempts: int = 6
+    timeout: float = 30.0
+    rate_limits: bool = True
+    sleep: Callable[[float], Any] | None = None
+
+
+def vendor_maps(settings: Settings, vendor: Vendor) -> VendorMaps:
+    """Default maps of ``vendor`` with the user's ``[maps.*]`` overrides."""
+    overrides = getattr(settings.maps, vendor.value)
+    return VendorMaps.default(vendor).with_overrides(overrides.priority, overrides.status)
+
+
+def make_connector(
+    settings: Settings,
+    name: str,
+    *,
+    now: Callable[[], datetime],
+    secret: Secret | None = None,
+    options: ClientOptions | None = None,
+) -> Connector:
+    """The connector of account ``name`` with its own HTTP client."""
+    from queuebench.connectors.http import AccountClient, RateLimit, RetryPolicy
+
+    options = options or ClientOptions()
+    conf = get_account(settings, name)
+    account = to_account(name, conf)
+    secret = secret if secret is not None else resolve_secret(name, conf)
+    limits: dict[str, RateLimit] = {}
+    if options.rate_limits:
+        limits["api"] = RateLimit(conf.requests_per_minute, 60.0)
+        if account.vendor is Vendor.ZENDESK:
+            from queuebench.connectors.zendesk import EXPORT_BUCKET
+
+            limits[EXPORT_BUCKET] = RateLimit(conf.export_requests_per_minute, 60.0)
+    extra: dict[str, Any] = {}
+    if options.sleep is not None:
+        extra["sleep"] = options.sleep
+    client = AccountClient(
+        account=name,
+        vendor=account.vendor,
+        base_url=account.base_url,
+        auth=account.auth,
+        user=account.user,
+        secret=secret,
+        fix_hint=account_fix_hint(account),
+        retry=RetryPolicy(
+            max_attempts=options.max_attempts, base=options.retry_base, cap=options.retry_cap
+        ),
+        limits=limits,
+        concurrency=conf.concurrency,
+        timeout=options.timeout,
+        transport=options.transport,
+        **extra,
+    )
+    maps = vendor_maps(settings, account.vendor)
+    if account.vendor is Vendor.ZENDESK:
+        from queuebench.connectors.zendesk import ZendeskConnector
+
+        return ZendeskConnector(account, client, now=now, maps=maps)
+    if account.vendor is Vendor.JSM:
+        from queuebench.connectors.jsm import JsmConnector
+
+        return JsmConnector(account, client, now=now, maps=maps)
+    from queuebench.connectors.servicenow import ServiceNowConnector
+
+    return ServiceNowConnector(account, client, now=now, maps=maps)

@@ -1,0 +1,469 @@
+"""Click commands for accounts, sync and the outbox (registered on the main group).
+
+``account add|list|remove|test``, ``sync``, ``note``, ``set``, ``outbox``, ``push``. They import
+httpx, keyring and the connectors lazily and never import Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from queuebench.cli import _open, _settings, friendly_errors, now_utc
+
+if TYPE_CHECKING:
+    from queuebench.config import Settings
+    from queuebench.store.engine import Store
+    from queuebench.sync import AccountReport
+
+NOTE_ACTIONS = {"internal": "note_internal", "public": "reply_public"}
+
+
+def _account_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Account and connector errors end as one paragraph on stderr, exit status 2."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from queuebench.accounts import AccountError
+        from queuebench.connectors.http import ConnectorError
+
+        try:
+            return func(*args, **kwargs)
+        except (AccountError, ConnectorError) as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+def _read_secret(name: str, auth: str) -> str:
+    what = {"oauth": "OAuth access token", "basic": "password", "token": "API token"}[auth]
+    if sys.stdin.isatty():
+        secret = click.prompt(f"{what} for {name}", hide_input=True, err=True)
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret.strip():
+        raise click.UsageError(f"No {what} was given for account {name!r}.")
+    return str(secret)
+
+
+# --- account --------------------------------------------------------------------------------
+
+
+@click.group()
+def account() -> None:
+    """Add, list, test and remove vendor accounts (secrets live in the OS keyring)."""
+
+
+@account.command("add")
+@click.argument("name")
+@click.option(
+    "--vendor", required=True, type=click.Choice(["zendesk", "jsm", "servicenow"]), help="Vendor."
+)
+@click.option("--url", required=True, help="The site, e.g. https://acme.zendesk.com.")
+@click.option("--user", default=None, help="Sign-in user (email for Zendesk/JSM tokens).")
+@click.option(
+    "--auth",
+    type=click.Choice(["token", "oauth", "basic"]),
+    default=None,
+    help="token (default for Zendesk/JSM), basic (default for ServiceNow) or oauth.",
+)
+@click.option("--project", default=None, help="JSM only: the project key to sync.")
+@friendly_errors
+@_account_errors
+def account_add(
+    name: str, vendor: str, url: str, user: str | None, auth: str | None, project: str | None
+) -> None:
+    """Add (or replace) account NAME; the secret is read from a prompt or standard input."""
+    from queuebench.accounts import (
+        ZENDESK_TOKEN_WARNING,
+        keyring_available,
+        no_keyring_message,
+        store_secret,
+        write_account,
+    )
+    from queuebench.connectors.http import Secret
+
+    auth = auth or ("basic" if vendor == "servicenow" else "token")
+    if auth != "oauth" and not user:
+        raise click.UsageError(f"--user is needed with --auth {auth}.")
+    if not url.startswith(("https://", "http://")):
+        raise click.UsageError(f"--url {url!r} should start with https://")
+    values: dict[str, Any] = {"vendor": vendor, "url": url.rstrip("/"), "auth": auth}
+    if user:
+        values["user"] = user
+    if project:
+        values["project"] = project
+    if not keyring_available():
+        write_account(name, values)
+        click.echo(f"Account {name!r} saved to the config file, but: " + no_keyring_message(name))
+        return
+    secret = Secret(_read_secret(name, auth))
+    store_secret(name, secret)
+    write_account(name, values)
+    click.echo(f"Account {name!r} added ({vendor}, {url}); its secret is in the OS keyring.")
+    if vendor == "zendesk" and auth == "token":
+        click.echo("Warning: " + ZENDESK_TOKEN_WARNING, err=True)
+    click.echo(f"Check it with `queuebench account test {name}`, then run `queuebench sync`.")
+
+
+@account.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@friendly_errors
+def account_list(as_json: bool) -> None:
+    """The configured accounts with when each last synced and any error."""
+    from queuebench.config import resolve_data_dir
+    from queuebench.domain.normalize import iso_z
+    from queuebench.store.engine import db_path
+
+    settings = _settings()
+    states: dict[str, Any] = {}
+    if db_path(resolve_data_dir(settings)).exists():
+        from queuebench.store.sync_writes import read_sync_states
+
+        store = _open(settings, create=False)
+        try:
+            with store.read() as con:
+                for s in read_sync_states(con):
+                    states.setdefault(s.account, []).append(s)
+        finally:
+            store.close()
+    rows = []
+    for name, conf in sorted(settings.accounts.items()):
+        mine = states.get(name, [])
+        last = max((s.last_success_at for s in mine if s.last_success_at), default=None)
+        error = next((s.last_error for s in mine if s.last_error), None)
+        rows.append(
+            {
+                "name": name,
+                "vendor": conf.vendor,
+                "url": conf.url,
+                "user": conf.user,
+                "auth": conf.auth,
+                "last_synced_at": iso_z(last),
+                "error": error,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No accounts yet. Add one with `queuebench account add NAME --vendor ...`.")
+        return
+    for row in rows:
+        synced = row["last_synced_at"] or "never synced"
+        click.echo(f"{row['name']:<20} {row['vendor']:<10} {row['url']}  ({row['auth']}) {synced}")
+        if row["error"]:
+            click.echo(f"    last error: {row['error']}")
+
+
+@account.command("remove")
+@click.argument("name")
+@friendly_errors
+@_account_errors
+def account_remove(name: str) -> None:
+    """Remove account NAME from the config file and its secret from the keyring."""
+    from queuebench.accounts import delete_account, forget_secret, get_account
+
+    get_account(_settings(), name)
+    delete_account(name)
+    forget_secret(name)
+    click.echo(
+        f"Account {name!r} removed; its secret is gone from the keyring. Its cached tickets stay "
+        "until you delete the cache."
+    )
+
+
+@account.command("test")
+@click.argument("name")
+@friendly_errors
+@_account_errors
+def account_test(name: str) -> None:
+    """One cheap authenticated call to check account NAME."""
+    from queuebench.accounts import ZENDESK_TOKEN_WARNING, get_account, make_connector
+
+    settings = _settings()
+    conf = get_account(settings, name)
+
+    async def run() -> str:
+        connector = make_connector(settings, name, now=now_utc)
+        try:
+            return await connector.check()
+        finally:
+            await connector.aclose()
+
+    click.echo(f"{name}: OK, {asyncio.run(run())}.")
+    if conf.vendor == "zendesk" and conf.auth == "token":
+        click.echo("Warning: " + ZENDESK_TOKEN_WARNING, err=True)
+
+
+# --- sync / push ----------------------------------------------------------------------------
+
+
+def _print_reports(reports: list[AccountReport]) -> int:
+    failed = 0
+    for r in reports:
+        if r.error:
+            failed += 1
+            click.echo(f"{r.account}: {r.error}", err=True)
+            continue
+        line = (
+            f"{r.account}: {r.tickets:,} tickets written"
+            + (f", {r.deleted:,} deleted" if r.deleted else "")
+            + f", {r.detailed:,} conversations fetched, {r.requests:,} requests"
+        )
+        p = r.push
+        if p.sent or p.failed or p.conflict or p.waiting:
+            line += (
+                f"; outbox: {p.sent} sent, {p.failed} failed, {p.conflict} conflict, "
+                f"{p.waiting} waiting"
+            )
+        click.echo(line, err=True)
+        for message in p.messages:
+            click.echo(f"    {message}", err=True)
+    return failed
+
+
+class _ProgressLine:
+    """A one-line running count per account on stderr (redrawn in place on a terminal)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, account: str, done: int) -> None:
+        self.counts[account] = done
+        if self.tty:
+            text = " · ".join(f"{a} {n:,}" for a, n in sorted(self.counts.items()))
+            sys.stderr.write(f"\rSyncing: {text} tickets")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.tty and self.counts:
+            sys.stderr.write("\n")
+
+
+def _run_sync(
+    settings: Settings, store: Store, names: list[str] | None, *, full: bool, pull: bool
+) -> list[AccountReport]:
+    from queuebench.sync import sync_accounts
+
+    progress = _ProgressLine()
+    try:
+        return asyncio.run(
+            sync_accounts(
+                store, settings, names, now=now_utc, full=full, pull=pull, progress=progress
+            )
+        )
+    finally:
+        progress.close()
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@click.option("--full", is_flag=True, help="Re-read everything instead of changes since last time.")
+@friendly_errors
+@_account_errors
+def sync(names: tuple[str, ...], full: bool) -> None:
+    """Pull changes from the accounts (all by default) and push the outbox."""
+    from queuebench.accounts import get_account
+
+    settings = _settings()
+    if not settings.accounts:
+        click.echo(
+            "No accounts to sync. Add one with `queuebench account add NAME --vendor "
+            "zendesk|jsm|servicenow --url URL --user USER`.",
+            err=True,
+        )
+        sys.exit(2)
+    for name in names:
+        get_account(settings, name)
+    store = _open(settings)
+    try:
+        reports = _run_sync(settings, store, list(names) or None, full=full, pull=True)
+    finally:
+        store.close()
+    if _print_reports(reports):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("names", nargs=-1)
+@friendly_errors
+@_account_errors
+def push(names: tuple[str, ...]) -> None:
+    """Send the outbox (pending and failed items) without pulling."""
+    settings = _settings()
+    store = _open(settings)
+    try:
+        with store.read() as con:
+            from queuebench.store.sync_writes import read_outbox
+
+            accounts = sorted(
+                {e.account for e in read_outbox(con, states=("pending", "failed"))}
+                & set(settings.accounts)
+            )
+        accounts = [a for a in accounts if not names or a in names]
+        if not accounts:
+            click.echo("Nothing to push.", err=True)
+            return
+        reports = _run_sync(settings, store, accounts, full=False, pull=False)
+    finally:
+        store.close()
+    if _print_reports(reports):
+        sys.exit(1)
+
+
+# --- note / set / outbox --------------------------------------------------------------------
+
+
+def _queue_write(key: str, action: str, value: str, label: str | None = None) -> None:
+    from queuebench.store.queries import get_ticket
+    from queuebench.store.sync_writes import add_outbox
+
+    settings = _settings()
+    store = _open(settings, create=False)
+    try:
+        with store.read() as con:
+            ticket = get_ticket(con, key)
+        with store.session() as session:
+            item = add_outbox(
+                session,
+                ticket_id=ticket.id,
+                account=ticket.account,
+                action=action,
+                value=value,
+                label=label,
+                base_updated_at=ticket.updated_at,
+                now=now_utc(),
+            )
+    finally:
+        store.close()
+    click.echo(
+        f"Queued #{item} for {ticket.display_key} ({action}). It goes out with the next "
+        "`queuebench sync` or `queuebench push`."
+    )
+
+
+@click.command()
+@click.argument("key")
+@click.argument("text")
+@click.option("--internal", "kind", flag_value="internal", help="An internal note (agents only).")
+@click.option("--public", "kind", flag_value="public", help="A public reply to the customer.")
+@friendly_errors
+def note(key: str, text: str, kind: str | None) -> None:
+    """Queue an internal note or public reply on KEY; TEXT of - reads standard input."""
+    if kind is None:
+        raise click.UsageError("Say --internal or --public.")
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        raise click.UsageError("The note is empty.")
+    _queue_write(key, NOTE_ACTIONS[kind], text.rstrip("\n"))
+
+
+@click.command("set")
+@click.argument("key")
+@click.option("--status", default=None, help="The vendor's status (e.g. pending, solved).")
+@click.option("--priority", default=None, help="P1..P4 or the vendor's own value.")
+@click.option("--assignee", default=None, help="The assignee's name or email.")
+@friendly_errors
+def set_(key: str, status: str | None, priority: str | None, assignee: str | None) -> None:
+    """Queue a status, priority or assignee change on KEY."""
+    if not (status or priority or assignee):
+        raise click.UsageError("Give --status, --priority or --assignee.")
+    for action, value in (("status", status), ("priority", priority), ("assignee", assignee)):
+        if value:
+            _queue_write(key, action, value)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Include sent items.")
+@click.option(
+    "--retry",
+    "retry_id",
+    type=int,
+    default=None,
+    metavar="ID",
+    help="Put a failed or conflicting item back in line (it overwrites the remote change).",
+)
+@friendly_errors
+def outbox(as_json: bool, show_all: bool, retry_id: int | None) -> None:
+    """Writes waiting for a vendor, and how the last push of each ended."""
+    from queuebench.config import resolve_data_dir
+    from queuebench.domain.normalize import iso_z
+    from queuebench.store.engine import db_path
+    from queuebench.store.sync_writes import read_outbox, retry_outbox
+
+    settings = _settings()
+    if retry_id is not None:
+        store = _open(settings, create=False)
+        try:
+            with store.session() as session:
+                done = retry_outbox(session, retry_id, now_utc())
+        finally:
+            store.close()
+        if not done:
+            click.echo(f"Outbox item #{retry_id} is not failed or in conflict.", err=True)
+            sys.exit(2)
+        click.echo(f"Outbox item #{retry_id} is pending again; it goes out with the next push.")
+        return
+    entries = []
+    if db_path(resolve_data_dir(settings)).exists():
+        store = _open(settings, create=False)
+        try:
+            with store.read() as con:
+                entries = read_outbox(
+                    con, states=None if show_all else ("pending", "failed", "conflict")
+                )
+        finally:
+            store.close()
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": e.id,
+                        "ticket_id": e.ticket_id,
+                        "key": e.display_key,
+                        "account": e.account,
+                        "action": e.action,
+                        "value": e.value,
+                        "state": e.state,
+                        "error": e.error,
+                        "attempts": e.attempts,
+                        "base_updated_at": iso_z(e.base_updated_at),
+                        "created_at": iso_z(e.created_at),
+                    }
+                    for e in entries
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not entries:
+        click.echo("The outbox is empty.")
+        return
+    for e in entries:
+        preview = e.value.replace("\n", " ")
+        preview = preview if len(preview) <= 50 else preview[:49] + "…"
+        click.echo(
+            f"#{e.id:<4} {e.state:<8} {e.display_key or e.ticket_id:<12} {e.action:<13} {preview}"
+        )
+        if e.error:
+            click.echo(f"      {e.error}")
+
+
+def register(group: click.Group) -> None:
+    """Add these commands to the main ``queuebench`` group."""
+    group.add_command(account)
+    for command in (sync, push, note, set_, outbox):
+        group.add_command(command)

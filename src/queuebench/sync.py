@@ -1,0 +1,323 @@
+"""Sync: run connectors, write what they yield to the cache, push the outbox.
+
+Data flow (see ``docs/architecture.md``)::
+
+    saved cursors + cached names ──► connector.pull() ──► Batch (tickets, deletions, names,
+                                                                 cursor after the batch)
+    sync picks the tickets worth a per-ticket call (not closed, yours, or with a cached
+    conversation) ──► connector.fetch_details() ──► one transaction: upsert tickets and names,
+    delete removed tickets, save the cursor
+    then: pending outbox items ──► connector.push() ──► sent / failed / conflict (kept)
+
+A batch and its cursor commit together, so a crash or SIGKILL at any moment resumes from the
+last committed batch: nothing lost, nothing duplicated (upserts are keyed by ticket id). A
+vendor error, a malformed page or a secret that does not work is recorded on the account's
+sync state (shown in the TUI and by ``account list``) and leaves the cursor where it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from queuebench.accounts import AccountError, ClientOptions, make_connector
+from queuebench.config import Settings
+from queuebench.connectors.base import (
+    Connector,
+    OutboxAction,
+    OutboxItem,
+    PushOutcome,
+    ResourceState,
+)
+from queuebench.connectors.http import ConnectorError, TransientError
+from queuebench.domain.models import Ticket, Vendor, ticket_id
+from queuebench.domain.normalize import NormalizationError
+from queuebench.store.engine import Store
+from queuebench.store.queries import sla_targets_for
+from queuebench.store.sync_writes import (
+    cached_directory,
+    delete_tickets,
+    read_outbox,
+    read_sync_states,
+    rebase_outbox,
+    record_sync_error,
+    save_sync_state,
+    set_outbox_state,
+    with_conversation,
+)
+from queuebench.store.writes import upsert_account, upsert_directory, upsert_tickets
+
+__all__ = [
+    "AccountReport",
+    "PushReport",
+    "fetch_conversation",
+    "push_outbox",
+    "sync_account",
+    "sync_accounts",
+]
+
+Progress = Callable[[str, int], None]
+"""Called with (account, tickets written so far in this run)."""
+
+
+@dataclass
+class PushReport:
+    """What a push did."""
+
+    sent: int = 0
+    failed: int = 0
+    conflict: int = 0
+    waiting: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AccountReport:
+    """What one account's sync did."""
+
+    account: str
+    tickets: int = 0
+    deleted: int = 0
+    detailed: int = 0
+    requests: int = 0
+    error: str | None = None
+    push: PushReport = field(default_factory=PushReport)
+
+
+def _state_for(store: Store, account: str) -> dict[str, ResourceState]:
+    with store.read() as con:
+        return {
+            s.resource: ResourceState(cursor=s.cursor, watermark=s.watermark)
+            for s in read_sync_states(con, account)
+        }
+
+
+def _record_error(store: Store, account: str, resource: str, message: str, now: datetime) -> None:
+    with store.session() as session:
+        record_sync_error(session, account, resource, message, now)
+
+
+async def sync_account(
+    store: Store,
+    connector: Connector,
+    *,
+    now: Callable[[], datetime],
+    full: bool = False,
+    me: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> AccountReport:
+    """Pull one account into the cache, batch by batch; errors end up in the report."""
+    account = connector.account
+    report = AccountReport(account.name)
+    started_requests = connector.client.requests_sent
+    with store.read() as con:
+        connector.learn(cached_directory(con, account.name))
+    with store.session() as session:
+        upsert_account(
+            session,
+            account.name,
+            account.vendor,
+            account.base_url,
+            user=account.user,
+            auth=account.auth,
+            now=now(),
+        )
+    state = _state_for(store, account.name)
+    mine = {m.lower() for m in me}
+    resource = connector.resources[0]
+    try:
+        async for batch in connector.pull(state, full=full):
+            resource = batch.resource
+            tickets = batch.tickets
+            ids = [t.id for t in tickets]
+            with store.read() as con:
+                cached = with_conversation(con, ids)
+            wanted = [
+                t
+                for t in tickets
+                if not t.status.is_done
+                or t.id in cached
+                or (t.assignee is not None and t.assignee.lower() in mine)
+            ]
+            detailed: dict[str, Ticket] = {}
+            if wanted:
+                detailed = {t.id: t for t in await connector.fetch_details(wanted)}
+                report.detailed += len(detailed)
+            if getattr(connector, "sla_per_ticket", False):
+                # SLA comes with the per-ticket calls: keep the cached targets of the others.
+                rest = [t.id for t in tickets if t.id not in detailed]
+                with store.read() as con:
+                    cached_sla = sla_targets_for(con, rest) if rest else {}
+                tickets = [
+                    detailed.get(t.id) or dataclasses.replace(t, sla=cached_sla.get(t.id, ()))
+                    for t in tickets
+                ]
+            else:
+                tickets = [detailed.get(t.id, t) for t in tickets]
+            stamp = now()
+            with store.session() as session:
+                upsert_directory(session, batch.directory)
+                upsert_tickets(session, tickets, stamp)
+                report.deleted += delete_tickets(
+                    session, [ticket_id(account.name, rid) for rid in batch.deleted]
+                )
+                save_sync_state(
+                    session,
+                    account.name,
+                    batch.resource,
+                    cursor=batch.state.cursor,
+                    watermark=batch.state.watermark,
+                    now=stamp,
+                    finished=batch.done,
+                )
+            report.tickets += len(tickets)
+            if progress is not None:
+                progress(account.name, report.tickets)
+    except (ConnectorError, NormalizationError, AccountError) as exc:
+        message = str(exc)
+        if isinstance(exc, NormalizationError):
+            message = (
+                f"Account {account.name!r}: a record from {account.vendor.value} could not be "
+                f"read ({exc}). The sync cursor did not move."
+            )
+        report.error = message
+        _record_error(store, account.name, resource, message, now())
+    report.requests = connector.client.requests_sent - started_requests
+    return report
+
+
+# --- outbox ---------------------------------------------------------------------------------
+
+
+async def push_outbox(
+    store: Store, connector: Connector, *, now: Callable[[], datetime]
+) -> PushReport:
+    """Send the account's pending and failed items in the order they were written."""
+    report = PushReport()
+    account = connector.account.name
+    with store.read() as con:
+        items = read_outbox(con, states=("pending", "failed"), accounts=[account])
+        if items:
+            connector.learn(cached_directory(con, account))
+    for entry in items:
+        item = OutboxItem(
+            id=entry.id,
+            ticket_id=entry.ticket_id,
+            account=entry.account,
+            remote_id=entry.remote_id,
+            display_key=entry.display_key or entry.remote_id,
+            action=OutboxAction(entry.action),
+            value=entry.value,
+            base_updated_at=entry.base_updated_at,
+        )
+        try:
+            result = await connector.push(item)
+        except TransientError as exc:
+            # Offline or the vendor is struggling: the item waits for the next push.
+            with store.session() as session:
+                set_outbox_state(session, entry.id, "pending", error=str(exc), now=now())
+            report.waiting += 1
+            report.messages.append(str(exc))
+            break
+        with store.session() as session:
+            set_outbox_state(session, entry.id, result.outcome.value, error=result.error, now=now())
+            if result.outcome is PushOutcome.SENT and result.remote_updated_at is not None:
+                rebase_outbox(
+                    session, entry.ticket_id, entry.base_updated_at, result.remote_updated_at, now()
+                )
+        if result.outcome is PushOutcome.SENT:
+            report.sent += 1
+        elif result.outcome is PushOutcome.CONFLICT:
+            report.conflict += 1
+            report.messages.append(result.error or "conflict")
+        else:
+            report.failed += 1
+            report.messages.append(result.error or "failed")
+    return report
+
+
+# --- several accounts -----------------------------------------------------------------------
+
+
+async def sync_accounts(
+    store: Store,
+    settings: Settings,
+    names: Iterable[str] | None = None,
+    *,
+    now: Callable[[], datetime],
+    full: bool = False,
+    pull: bool = True,
+    push: bool = True,
+    progress: Progress | None = None,
+    options: ClientOptions | None = None,
+    connectors: dict[str, Connector] | None = None,
+) -> list[AccountReport]:
+    """Sync (pull, then push) each named account (all configured ones by default).
+
+    Accounts run side by side; each has its own rate ceiling. An account whose secret cannot
+    be found gets an error in its report; the others still sync.
+    """
+    wanted = list(names) if names is not None else sorted(settings.accounts)
+    reports: list[AccountReport] = []
+
+    async def one(name: str) -> AccountReport:
+        owned = connectors is None or name not in connectors
+        try:
+            connector = (
+                connectors[name]
+                if connectors is not None and name in connectors
+                else make_connector(settings, name, now=now, options=options)
+            )
+        except AccountError as exc:
+            _record_error(store, name, "tickets", str(exc), now())
+            return AccountReport(name, error=str(exc))
+        try:
+            report = AccountReport(name)
+            if pull:
+                report = await sync_account(
+                    store, connector, now=now, full=full, me=settings.user.names, progress=progress
+                )
+            if push and report.error is None:
+                report.push = await push_outbox(store, connector, now=now)
+            return report
+        finally:
+            if owned:
+                await connector.aclose()
+
+    reports = list(await asyncio.gather(*(one(n) for n in wanted)))
+    return reports
+
+
+async def fetch_conversation(
+    store: Store,
+    settings: Settings,
+    key: str,
+    *,
+    now: Callable[[], datetime],
+    options: ClientOptions | None = None,
+) -> Ticket:
+    """Fetch and cache one case's conversation now (a case opened before it was cached)."""
+    from queuebench.store.queries import get_ticket
+
+    with store.read() as con:
+        ticket = get_ticket(con, key)
+        known = cached_directory(con, ticket.account)
+    connector = make_connector(settings, ticket.account, now=now, options=options)
+    try:
+        connector.learn(known)
+        raw_ticket = dataclasses.replace(ticket, comments=None)
+        (detailed,) = await connector.fetch_details([raw_ticket])
+    finally:
+        await connector.aclose()
+    with store.session() as session:
+        upsert_tickets(session, [detailed], now())
+    with store.read() as con:
+        return get_ticket(con, ticket.id)
+
+
+def vendor_of(settings: Settings, name: str) -> Vendor:
+    """The vendor of a configured account."""
+    return Vendor(settings.accounts[name].vendor)
