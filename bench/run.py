@@ -101,8 +101,6 @@ def bench_startup(data: Path, repeat: int) -> dict[str, float]:
 
 
 def bench_queries(data: Path, repeat: int) -> list[tuple[str, float]]:
-    from sqlalchemy import text
-
     from queuebench.domain.query import SortKey, parse_filter
     from queuebench.sandbox.demo import DEMO_ME
     from queuebench.store.engine import open_store
@@ -111,8 +109,8 @@ def bench_queries(data: Path, repeat: int) -> list[tuple[str, float]]:
 
     store = open_store(data)
     me = (DEMO_ME,)
-    with store.session() as s:
-        keep = queue_window(s, parse_filter(""), NOW, offset=500, limit=1)[0].id
+    with store.read() as con:
+        keep = queue_window(con, parse_filter(""), NOW, offset=500, limit=1)[0].id
 
     def timed(fn: object) -> float:
         runs = []
@@ -125,8 +123,8 @@ def bench_queries(data: Path, repeat: int) -> list[tuple[str, float]]:
     results: list[tuple[str, float]] = []
 
     def baseline() -> None:
-        with store.session() as s:
-            s.connection().execute(text("SELECT id FROM ticket")).fetchall()
+        with store.read() as con:
+            con.execute("SELECT id FROM ticket").fetchall()
 
     results.append(("baseline: read every ticket id", timed(baseline)))
     filters = [
