@@ -99,7 +99,7 @@ def _write_document(path: Path, document: Any) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(tomlkit.dumps(document), encoding="utf-8")
+    tmp.write_text(tomlkit.dumps(document).rstrip("\n") + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 

@@ -224,6 +224,10 @@ def show(key: str, as_json: bool) -> None:
     try:
         with store.read() as con:
             ticket = get_ticket(con, key)
+        if ticket.comments is None and ticket.account in settings.accounts:
+            from queuebench.commands_sync import fetch_missing_conversation
+
+            ticket = fetch_missing_conversation(store, settings, ticket)
     finally:
         store.close()
     data = ticket_json(ticket, now)

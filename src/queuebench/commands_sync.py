@@ -18,6 +18,7 @@ from queuebench.cli import _open, _settings, friendly_errors, now_utc
 
 if TYPE_CHECKING:
     from queuebench.config import Settings
+    from queuebench.domain.models import Ticket
     from queuebench.store.engine import Store
     from queuebench.sync import AccountReport
 
@@ -318,6 +319,20 @@ def push(names: tuple[str, ...]) -> None:
         store.close()
     if _print_reports(reports):
         sys.exit(1)
+
+
+def fetch_missing_conversation(store: Store, settings: Settings, ticket: Ticket) -> Ticket:
+    """``show`` of a case whose conversation is not cached: fetch it now, or say why not."""
+    from queuebench.accounts import AccountError
+    from queuebench.connectors.http import ConnectorError
+    from queuebench.domain.normalize import NormalizationError
+    from queuebench.sync import fetch_conversation
+
+    try:
+        return asyncio.run(fetch_conversation(store, settings, ticket.id, now=now_utc))
+    except (AccountError, ConnectorError, NormalizationError) as exc:
+        click.echo(f"Conversation not cached yet, and fetching it failed: {exc}", err=True)
+        return ticket
 
 
 # --- note / set / outbox --------------------------------------------------------------------

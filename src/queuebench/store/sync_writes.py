@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import MetaData, Table, delete, update
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session
 
 from queuebench.domain.models import DirectoryEntry, DirectoryKind
@@ -134,6 +135,17 @@ def delete_tickets(session: Session, ids: Sequence[str]) -> int:
     for table in (CommentRow, SlaTargetRow, TicketDetailRow):
         t = table.__table__  # type: ignore[attr-defined]
         con.execute(delete(t).where(t.c.ticket_id.in_(list(ids))))
+    # Other derived rows keyed to the ticket (SLA history...) go with it; found by reflection
+    # so a table a later feature adds cannot block the deletion.
+    inspector = sa_inspect(con)
+    for name in inspector.get_table_names():
+        if name in ("comment", "sla_target", "ticket_detail", "ticket"):
+            continue
+        for fk in inspector.get_foreign_keys(name):
+            if fk.get("referred_table") == "ticket" and fk.get("referred_columns") == ["id"]:
+                table = Table(name, MetaData(), autoload_with=con)
+                column = table.c[fk["constrained_columns"][0]]
+                con.execute(delete(table).where(column.in_(list(ids))))
     result = con.execute(delete(TICKET).where(TICKET.c.id.in_(list(ids))))
     return int(result.rowcount or 0)
 
