@@ -101,6 +101,38 @@ def expected_zendesk(server: RunningServer, account: str) -> dict[str, dict[str,
     return out
 
 
+def _server_get(server: RunningServer, path: str) -> Any:
+    import httpx
+
+    headers = server.credentials.headers()
+    with httpx.Client(base_url=server.base_url, headers=headers) as client:
+        response = client.get(path, params={"limit": 1000})
+        response.raise_for_status()
+        return response.json()
+
+
+def expected_jsm(server: RunningServer, account: str) -> dict[str, dict[str, Any]]:
+    """The server's issues with comments and SLA, as ``show --json`` must print them."""
+    from queuebench.connectors.common import Directory
+
+    out = {}
+    for raw in server.app.live_issues():
+        key = raw["key"]
+        comments = _server_get(server, f"/rest/servicedeskapi/request/{key}/comment")["values"]
+        sla = _server_get(server, f"/rest/servicedeskapi/request/{key}/sla")["values"]
+        ticket = jsm.normalize_ticket(
+            raw,
+            account=account,
+            base_url=server.base_url,
+            directory=Directory(account),
+            comments=comments,
+            sla=sla,
+            now=SYNC_NOW,
+        )
+        out[ticket.id] = ticket_json(ticket, SYNC_NOW)
+    return out
+
+
 def deleted_ids(server: RunningServer, account: str) -> set[str]:
     """Ids of the tickets deleted at the (Zendesk) server."""
     return {
@@ -132,13 +164,13 @@ LIST_KEYS = (
 
 def assert_cache_equals(expected: dict[str, dict[str, Any]]) -> None:
     """``list --json`` and ``show --json`` match the expected tickets field for field."""
+    for key, want in expected.items():
+        assert shown(key) == want, key
     rows = listed()
     assert len(rows) == len({r["id"] for r in rows}), "a ticket is listed twice"
     assert {r["id"] for r in rows} == set(expected)
     for row in rows:
         assert row == {k: expected[row["id"]][k] for k in LIST_KEYS}, row["id"]
-    for key, want in expected.items():
-        assert shown(key) == want, key
 
 
 __all__ = [

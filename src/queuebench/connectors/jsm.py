@@ -481,6 +481,9 @@ class JsmConnector(ConnectorBase):
         if since is not None:
             local = (since - OVERLAP).astimezone(tz)
             clauses.append(f'updated >= "{local:%Y-%m-%d %H:%M}"')
+        else:
+            # Jira refuses unbounded searches: a full sync is bounded by the epoch.
+            clauses.append('updated >= "1970-01-01 00:00"')
         return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
 
     def _entries(self, raw: Mapping[str, Any]) -> list[DirectoryEntry]:
