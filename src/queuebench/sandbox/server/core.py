@@ -313,6 +313,8 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    public: bool = False
+    """Answered without authentication (e.g. ServiceNow's ``/oauth_token.do``)."""
 
 
 def route_pattern(template: str) -> re.Pattern[str]:
@@ -362,9 +364,11 @@ class VendorApp:
 
     # -- registration --------------------------------------------------------------------------
 
-    def add_route(self, method: str, template: str, handler: Handler) -> None:
+    def add_route(
+        self, method: str, template: str, handler: Handler, *, public: bool = False
+    ) -> None:
         """Register ``handler`` for ``method`` on paths matching ``template``."""
-        self._routes.append(Route(method, route_pattern(template), handler))
+        self._routes.append(Route(method, route_pattern(template), handler, public))
 
     # -- vendor hooks --------------------------------------------------------------------------
 
@@ -438,11 +442,6 @@ class VendorApp:
         return response
 
     def _dispatch(self, request: SimRequest, auth: Auth) -> SimResponse:
-        if not auth.ok:
-            return self.unauthorized(request, auth)
-        problem = self.check_request(request)
-        if problem is not None:
-            return problem
         allowed = False
         for route in self._routes:
             match = route.pattern.match(request.path)
@@ -451,11 +450,18 @@ class VendorApp:
             if route.method != request.method:
                 allowed = True
                 continue
+            if not (route.public or auth.ok):
+                return self.unauthorized(request, auth)
+            problem = self.check_request(request)
+            if problem is not None:
+                return problem
             try:
                 with self.lock:
                     return route.handler(request, **match.groupdict())
             except HttpError as exc:
                 return exc.response
+        if not auth.ok:
+            return self.unauthorized(request, auth)
         if allowed:
             return self.error(405, request)
         return self.not_found_route(request)
