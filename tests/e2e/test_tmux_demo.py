@@ -83,7 +83,10 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
 
 
 def test_demo_filter_open_case_and_back(tmux: Tmux) -> None:
-    queue = tmux.wait_for(lambda s: "400 tickets · view All" in s, "the queue of 400 tickets")
+    queue = tmux.wait_for(
+        lambda s: "400 tickets · view All" in s and re.search(r"Open [\d,]+ · BREACHED", s),
+        "the queue of 400 tickets and its backlog line",
+    )
     assert "queuebench" in queue and "demo data" in queue
     assert re.search(r"Open [\d,]+ · BREACHED \d+", queue), queue
     assert "BREACHED -" in queue  # SLA state in words, not only colour
