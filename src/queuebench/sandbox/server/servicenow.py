@@ -625,15 +625,17 @@ class ServiceNowApp(VendorApp):
         keep = [(k, v) for k, v in request.query if k not in ("sysparm_offset", "sysparm_limit")]
 
         def url(at: int) -> str:
-            params = [*keep, ("sysparm_limit", str(limit)), ("sysparm_offset", str(at))]
+            params = [*keep, ("sysparm_offset", str(at)), ("sysparm_limit", str(limit))]
             return f"<{request.base_url}{request.path}?{urlencode(params)}>"
 
+        # The order and parameter layout of the Table API page's example.
         last = max(0, (total - 1) // limit * limit)
-        parts = [f'{url(0)};rel="first"']
-        if offset > 0:
-            parts.append(f'{url(max(0, offset - limit))};rel="prev"')
+        parts = []
         if offset + limit < total:
             parts.append(f'{url(offset + limit)};rel="next"')
+        if offset > 0:
+            parts.append(f'{url(max(0, offset - limit))};rel="prev"')
+        parts.append(f'{url(0)};rel="first"')
         parts.append(f'{url(last)};rel="last"')
         return ",".join(parts)
 
