@@ -308,6 +308,113 @@ def locate(what: str) -> None:
     click.echo(str(resolve_data_dir(_settings())))
 
 
+# --- sandbox servers --------------------------------------------------------------------------
+
+
+@cli.group()
+def sandbox() -> None:
+    """Local servers that speak the Zendesk, JSM and ServiceNow APIs over the demo data."""
+
+
+@sandbox.command()
+@click.option(
+    "--vendor",
+    required=True,
+    type=click.Choice(["zendesk", "jsm", "servicenow"]),
+    help="Which vendor's API to serve.",
+)
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback)."
+)
+@click.option(
+    "--tickets",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="How many tickets the server holds.",
+)
+@click.option("--seed", default=7, show_default=True, type=int, help="Random seed of the data set.")
+@click.option(
+    "--account",
+    default=None,
+    metavar="NAME",
+    help="Demo account to serve (default: the vendor's first, e.g. demo-zendesk).",
+)
+@click.option(
+    "--deleted",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Delete this many tickets first (Zendesk exports them with status deleted).",
+)
+@friendly_errors
+def serve(
+    vendor: str, port: int, host: str, tickets: int, seed: int, account: str | None, deleted: int
+) -> None:
+    """Serve one vendor's API until Ctrl+C, printing its URL and the credentials it accepts."""
+    import signal
+    import threading
+
+    from queuebench.sandbox.server import start_server
+
+    click.echo(f"Generating {tickets:,} {vendor} tickets (seed {seed})...", err=True)
+    frozen = os.environ.get("QUEUEBENCH_NOW")
+    try:
+        server = start_server(
+            vendor,
+            host=host,
+            port=port,
+            tickets=tickets,
+            seed=seed,
+            account=account,
+            deleted=deleted,
+            now=now_utc(),
+            clock=now_utc if frozen else None,
+        )
+    except OSError as exc:
+        raise click.UsageError(
+            f"Cannot listen on {host}:{port} ({exc.strerror or exc}). Pick another --port, "
+            "or --port 0 for any free one."
+        ) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    creds = server.credentials
+    user, secret = creds.basic_auth()
+    probe = {
+        "zendesk": "/api/v2/incremental/tickets/cursor.json?start_time=0&per_page=2",
+        "jsm": "/rest/api/3/search/jql?jql=project%3DSUP&maxResults=2&fields=summary",
+        "servicenow": "/api/now/table/incident?sysparm_limit=2",
+    }[vendor]
+    click.echo(f"Serving {vendor} ({server.app.account_name}) at {server.base_url}")
+    click.echo(f"  basic auth  user {user!r}  password/token {secret!r}")
+    click.echo(f"  OAuth       Authorization: Bearer {creds.bearer}")
+    click.echo(f"  control     {server.base_url}/__sim/ (faults, requests, clock; docs/sandbox.md)")
+    click.echo(
+        f"  try         curl -H 'Accept: application/json' -u '{user}:{secret}' "
+        f"'{server.base_url}{probe}'"
+    )
+    click.echo("Ctrl+C stops it.", err=True)
+    stop = threading.Event()
+    # Ctrl+C and SIGTERM both stop cleanly (a shell may start us with SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    click.echo("Stopped.", err=True)
+
+
 # --- accounts, sync, outbox (queuebench.commands_sync) ---------------------------------------
 
 from queuebench.commands_sync import register as _register_sync  # noqa: E402
