@@ -277,8 +277,8 @@ class _Parser:
 class _Context:
     project: tuple[str, str, str]
     """Key, id and name of the only project."""
-    keys: dict[str, int]
-    """Issue key (upper case) → issue id."""
+    keys: Callable[[str], int | None]
+    """Issue key (upper case) → issue id, ``None`` when there is no such issue."""
     statuses: dict[str, str]
     """Status name (lower case) and id → status id."""
     categories: dict[str, str]
@@ -342,11 +342,12 @@ class _Context:
                         raise JqlError(f"The issue key '{v.text}' for field '{field}' is invalid.")
                     ids.append(int(text))
                     continue
-                if text not in self.keys:
+                found = self.keys(text)
+                if found is None:
                     raise JqlError(
                         f"An issue with key '{v.text}' does not exist for field '{field}'."
                     )
-                ids.append(self.keys[text])
+                ids.append(found)
             if op in ("in", "not in", "=", "!="):
                 wanted = set(ids)
                 return _membership(op, lambda i: i.id in wanted)
@@ -422,7 +423,7 @@ def parse_jql(
     text: str,
     *,
     project: tuple[str, str, str],
-    keys: dict[str, int],
+    keys: Callable[[str], int | None],
     statuses: dict[str, str],
     categories: dict[str, str],
     priorities: dict[str, str],

@@ -89,6 +89,17 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
 Resolved or Closed; Resolved can be closed or reopened; Closed is final."""
 
 
+_STATUS_LOOKUP: dict[str, str] = {}
+for _name, (_sid, _cat) in _JSM_STATUS_IDS.items():
+    _STATUS_LOOKUP[_name.lower()] = _STATUS_LOOKUP[_sid] = _sid
+_CATEGORY_LOOKUP: dict[str, str] = {}
+for _key, (_cid, _color, _cname) in _JSM_CATEGORIES.items():
+    _CATEGORY_LOOKUP[_key] = _CATEGORY_LOOKUP[_cname.lower()] = _CATEGORY_LOOKUP[str(_cid)] = _key
+_PRIORITY_LOOKUP: dict[str, str] = {}
+for _pid, _pname in _PRIORITIES.items():
+    _PRIORITY_LOOKUP[_pid] = _PRIORITY_LOOKUP[_pname.lower()] = _pid
+
+
 def _jira_ms(stamp: str) -> int:
     """``2022-10-25T20:21:33.277+0000`` → epoch milliseconds."""
     seconds = calendar.timegm(time.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S"))
@@ -403,29 +414,19 @@ class JsmApp(VendorApp):
 
     # search ------------------------------------------------------------------------------------
 
+    def _key_id(self, key: str) -> int | None:
+        issue_id = self.keys.get(key)
+        return int(issue_id) if issue_id is not None else None
+
     def _parse(self, text: str) -> JqlQuery:
-        lookup_status: dict[str, str] = {}
-        for name, (sid, _cat) in _JSM_STATUS_IDS.items():
-            lookup_status[name.lower()] = sid
-            lookup_status[sid] = sid
-        categories: dict[str, str] = {}
-        for key, (cid, _color, cname) in _JSM_CATEGORIES.items():
-            categories[key] = key
-            categories[cname.lower()] = key
-            categories[str(cid)] = key
-        priorities: dict[str, str] = {}
-        for pid, pname in _PRIORITIES.items():
-            priorities[pid] = pid
-            priorities[pname.lower()] = pid
-        me = self.me["accountId"] if self.me else None
         return parse_jql(
             text,
             project=PROJECT,
-            keys={k.upper(): int(v) for k, v in self.keys.items()},
-            statuses=lookup_status,
-            categories=categories,
-            priorities=priorities,
-            me=me,
+            keys=self._key_id,
+            statuses=_STATUS_LOOKUP,
+            categories=_CATEGORY_LOOKUP,
+            priorities=_PRIORITY_LOOKUP,
+            me=self.me["accountId"] if self.me else None,
             zone=self.user_zone,
             now=self.clock(),
         )

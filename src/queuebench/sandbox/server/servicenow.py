@@ -491,6 +491,8 @@ class ServiceNowApp(VendorApp):
         display = (request.arg("sysparm_display_value") or "false").lower()
         no_links = (request.arg("sysparm_exclude_reference_link") or "false").lower() == "true"
         wanted = [f.strip() for f in (request.arg("sysparm_fields") or "").split(",") if f.strip()]
+        if display == "false" and not no_links and not wanted:
+            return row  # the stored record is already the raw representation
         names = wanted or list(row)
         out: dict[str, Any] = {}
         for name in names:
