@@ -179,7 +179,9 @@ class JsmApp(VendorApp):
         )
         self.generated_ms = int(shared.generated_at.timestamp()) * 1000
         self._version = 0
-        self._search_cache: OrderedDict[tuple[str, int], tuple[list[tuple[int, ...]], list[str]]]
+        self._search_cache: OrderedDict[
+            tuple[str, int, int], tuple[list[tuple[int, ...]], list[str]]
+        ]
         self._search_cache = OrderedDict()
         self._next_comment = 10_000_000
         self._remove(deleted, seed)
@@ -432,7 +434,8 @@ class JsmApp(VendorApp):
         )
 
     def _matches(self, query: JqlQuery) -> tuple[list[tuple[int, ...]], list[str]]:
-        cache_key = (query.text, self._version)
+        # Relative dates ("-15m") move with the clock, at JQL's minute precision.
+        cache_key = (query.text, self._version, self.clock.timestamp() // 60)
         cached = self._search_cache.get(cache_key)
         if cached is not None:
             self._search_cache.move_to_end(cache_key)

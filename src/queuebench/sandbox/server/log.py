@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["LoggedRequest", "RequestLog"]
 
 BODY_LIMIT = 64 * 1024
+ENTRY_LIMIT = 100_000
+"""The log keeps the most recent entries only (a long benchmark must not grow without bound)."""
 _REDACTED = {"authorization", "cookie", "proxy-authorization"}
 
 
@@ -58,10 +61,11 @@ class LoggedRequest:
 
 
 class RequestLog:
-    """Thread-safe, append-only log of a server's requests (``/__sim/...`` is not logged)."""
+    """Thread-safe log of a server's requests, newest :data:`ENTRY_LIMIT` kept (``/__sim/...``
+    is not logged)."""
 
     def __init__(self) -> None:
-        self._entries: list[LoggedRequest] = []
+        self._entries: deque[LoggedRequest] = deque(maxlen=ENTRY_LIMIT)
         self._lock = threading.Lock()
         self._seq = 0
 
