@@ -11,6 +11,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -32,11 +33,12 @@ def _serve(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def _lines(stream: object) -> queue.Queue[str]:
+def _lines(stream: IO[str] | None) -> queue.Queue[str]:
     lines: queue.Queue[str] = queue.Queue()
+    assert stream is not None
 
     def pump() -> None:
-        for line in stream:  # type: ignore[attr-defined]
+        for line in stream:
             lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()

@@ -25,7 +25,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = ["JqlError", "JqlIssue", "JqlQuery", "parse_jql"]
@@ -382,17 +381,12 @@ class _Context:
         raise JqlError(f"Field '{field}' does not exist or you do not have permission to view it.")
 
     def empty_clause(self, field: str, negate: bool) -> Callable[[JqlIssue], bool]:
-        name = field.lower()
-        getter: Callable[[JqlIssue], Any]
-        if name == "assignee":
-            getter = lambda i: i.assignee  # noqa: E731
-        elif name == "resolution":
-            getter = lambda i: i.resolution  # noqa: E731
-        else:
+        attribute = {"assignee": "assignee", "resolution": "resolution"}.get(field.lower())
+        if attribute is None:
             raise JqlError(f"The field '{field}' does not support searching for EMPTY values.")
         if negate:
-            return lambda i: getter(i) is not None
-        return lambda i: getter(i) is None
+            return lambda i: getattr(i, attribute) is not None
+        return lambda i: getattr(i, attribute) is None
 
     @staticmethod
     def _lookup(table: dict[str, str], token: _Token, field: str) -> str:
