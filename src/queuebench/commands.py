@@ -55,6 +55,7 @@ def demo(tickets: int, seed: int, no_tui: bool) -> None:
     it set, it is loaded into that directory and a plain `queuebench` opens it afterwards.
     """
     from queuebench.sandbox.demo import DEMO_ME, load_demo
+    from queuebench.sla_config import sla_setup
 
     settings = _settings()
     throwaway = not os.environ.get("QUEUEBENCH_DATA_DIR")
@@ -69,7 +70,12 @@ def demo(tickets: int, seed: int, no_tui: bool) -> None:
                 length=tickets, label="Loading sandbox tickets", file=sys.stderr
             ) as bar:
                 summary = load_demo(
-                    store, tickets=tickets, seed=seed, now=now_utc(), progress=bar.update
+                    store,
+                    tickets=tickets,
+                    seed=seed,
+                    now=now_utc(),
+                    progress=bar.update,
+                    sla=sla_setup(settings, check_years=[now_utc().year]),
                 )
             elapsed = time.perf_counter() - started
             click.echo(
@@ -169,10 +175,12 @@ def list_(
     """The queue, in the same order as the TUI."""
     from queuebench.domain.contract import queue_row_json
     from queuebench.domain.normalize import format_age, sla_label
+    from queuebench.sla_config import ensure_current
 
     settings = _settings()
     store = _open(settings, create=False)
     now = now_utc()
+    ensure_current(store, settings, now)
     rows = _iter_queue(store, settings, filter_text, view, sort, limit, now)
     out = click.get_text_stream("stdout")
     try:
@@ -216,12 +224,14 @@ def show(key: str, as_json: bool) -> None:
     """One case: header, SLA targets, description and conversation. KEY is an id or #4512/SUP-88."""
     from queuebench.domain.contract import ticket_json
     from queuebench.domain.normalize import format_duration, iso_z
+    from queuebench.sla_config import ensure_current
     from queuebench.store.queries import get_ticket
 
     settings = _settings()
     store = _open(settings, create=False)
     now = now_utc()
     try:
+        ensure_current(store, settings, now)
         with store.read() as con:
             ticket = get_ticket(con, key)
         if ticket.comments is None and ticket.account in settings.accounts:

@@ -18,14 +18,18 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, get_args, get_origin, get_type_hints
 
 import msgspec
 from msgspec import Meta, Struct, field
 
 from queuebench.domain.models import Priority, Status
 from queuebench.domain.query import QueryError, parse_filter, parse_sort
+
+if TYPE_CHECKING:
+    from queuebench.domain.sla_clocks import SlaSetup
 
 APP_NAME = "queuebench"
 ENV_PREFIX = "QUEUEBENCH_"
@@ -193,14 +197,155 @@ def default_views() -> list[ViewSettings]:
     ]
 
 
+class HolidaySettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A calendar's holidays: a country's public holidays and/or explicit dates."""
+
+    country: Annotated[
+        str | None,
+        _doc("ISO 3166 country code for the `holidays` package, e.g. `DE` or `US`."),
+    ] = None
+    subdiv: Annotated[str | None, _doc("Subdivision of that country, e.g. `BY` or `NY`.")] = None
+    observed: Annotated[
+        bool, _doc("Include observed-on days (the US Friday before a Saturday holiday).")
+    ] = True
+    extra: Annotated[
+        list[date], _doc('More closed dates, e.g. `["2026-12-24"]` (local dates).')
+    ] = field(default_factory=list)
+
+
+class CalendarSettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A business calendar (`[calendars.NAME]`) that computed SLA clocks run on."""
+
+    timezone: Annotated[
+        str | None, _doc("IANA zone the hours are in, e.g. `Europe/Berlin` (required).")
+    ] = None
+    hours: Annotated[
+        dict[str, str | list[str]] | str,
+        _doc(
+            'Working hours per weekday, e.g. `{ mon-fri = "09:00-17:00" }`; several ranges '
+            '`"09:00-12:00, 13:00-17:00"`; overnight `"22:00-06:00+1"`; days left out are '
+            "closed."
+        ),
+    ] = field(default_factory=dict)
+    holidays: Annotated[HolidaySettings, _doc("Closed days.")] = field(
+        default_factory=HolidaySettings
+    )
+
+
+class PolicyMatchSettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Which tickets a policy covers; each list accepts any of its values, empty accepts all."""
+
+    vendor: Annotated[list[str], _doc("zendesk, jsm, servicenow.")] = field(default_factory=list)
+    priority: Annotated[list[str], _doc("P1..P4.")] = field(default_factory=list)
+    organization: Annotated[list[str], _doc("Organisation names (case-insensitive).")] = field(
+        default_factory=list
+    )
+    account: Annotated[list[str], _doc("Account names as in `[accounts]`.")] = field(
+        default_factory=list
+    )
+    tags: Annotated[list[str], _doc("The ticket carries at least one of these tags.")] = field(
+        default_factory=list
+    )
+
+
+class SlaTargetSettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Targets in business time of the policy's calendar: `30m`, `4h`, `1h30m`, `2d` (d = 24 h)."""
+
+    first_response: Annotated[str | None, _doc("Creation to the first public agent reply.")] = None
+    next_response: Annotated[
+        str | None, _doc("A customer comment to the next public agent reply.")
+    ] = None
+    resolution: Annotated[str | None, _doc("Creation to solved.")] = None
+    periodic_update: Annotated[
+        str | None, _doc("Between public agent replies while the ticket is open.")
+    ] = None
+
+
+class SlaPolicySettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A computed SLA policy (`[[sla.policies]]`); the first matching policy applies."""
+
+    name: Annotated[str, _doc("Shown as the policy of its targets.")]
+    match: Annotated[PolicyMatchSettings, _doc("Which tickets it covers.")] = field(
+        default_factory=PolicyMatchSettings
+    )
+    calendar: Annotated[str, _doc('A `[calendars.NAME]` name, or `"24x7"`.')] = "24x7"
+    pause_statuses: Annotated[
+        list[str], _doc("Statuses that pause the clocks (new, open, pending, on_hold).")
+    ] = field(default_factory=lambda: ["pending"])
+    targets: Annotated[SlaTargetSettings, _doc("Target per metric.")] = field(
+        default_factory=SlaTargetSettings
+    )
+
+    def __post_init__(self) -> None:
+        from queuebench.domain.sla_clocks import SlaSetup
+
+        SlaSetup.from_config({}, [policy_values(self, calendar="24x7")])
+
+
+def policy_values(policy: SlaPolicySettings, calendar: str | None = None) -> dict[str, Any]:
+    """A policy as the plain values :meth:`SlaSetup.from_config` reads."""
+    data = msgspec.structs.asdict(policy)
+    data["match"] = msgspec.structs.asdict(policy.match)
+    data["targets"] = msgspec.structs.asdict(policy.targets)
+    if calendar is not None:
+        data["calendar"] = calendar
+    return data
+
+
+class SlaSettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Computed SLA clocks for tickets whose vendor gives none."""
+
+    policies: Annotated[
+        list[SlaPolicySettings], _doc("Policies in order; the first that matches applies.")
+    ] = field(default_factory=list)
+
+
+class AlertSettings(Struct, forbid_unknown_fields=True, kw_only=True):
+    """Alerts when an SLA target of your tickets nears its breach."""
+
+    enabled: Annotated[bool, _doc("Alert at all (needs `[user] names`).")] = True
+    thresholds: Annotated[
+        list[int], _doc("Minutes before breach to alert at; 0 is the breach itself.")
+    ] = field(default_factory=lambda: [60, 15, 0])
+    bell: Annotated[bool, _doc("Ring the terminal bell with each alert.")] = False
+
+    def __post_init__(self) -> None:
+        if any(t < 0 for t in self.thresholds):
+            raise ValueError(
+                "alert thresholds are minutes before the breach and cannot be negative; "
+                "use e.g. thresholds = [60, 15, 0]"
+            )
+        self.thresholds = sorted(set(self.thresholds), reverse=True)
+
+
 class Settings(Struct, forbid_unknown_fields=True, kw_only=True):
     """All queuebench settings."""
+
+    def __post_init__(self) -> None:
+        if self.calendars or self.sla.policies:
+            self.sla_setup()
+
+    def sla_setup(self) -> SlaSetup:
+        """The configured calendars and SLA policies, validated (names a missing calendar
+        with its fix). Imports the SLA engine only when called."""
+        from queuebench.domain.sla_clocks import SlaSetup
+
+        cals = {name: calendar_values(cal) for name, cal in self.calendars.items()}
+        return SlaSetup.from_config(cals, [policy_values(p) for p in self.sla.policies])
 
     data_dir: Annotated[
         str | None,
         _doc("Where the cache lives (default: the platform data directory)."),
     ] = None
     user: Annotated[UserSettings, _doc("Who you are.")] = field(default_factory=UserSettings)
+    calendars: Annotated[
+        dict[str, CalendarSettings],
+        _doc("Business calendars by name (`[calendars.NAME]`) for computed SLA clocks."),
+    ] = field(default_factory=dict)
+    sla: Annotated[SlaSettings, _doc("Computed SLA policies.")] = field(default_factory=SlaSettings)
+    alerts: Annotated[AlertSettings, _doc("SLA breach alerts for your tickets.")] = field(
+        default_factory=AlertSettings
+    )
     views: Annotated[
         list[ViewSettings], _doc("Named views shown as tabs on the queue screen, in order.")
     ] = field(default_factory=default_views)
@@ -216,6 +361,13 @@ class Settings(Struct, forbid_unknown_fields=True, kw_only=True):
         _doc("Vendor accounts by name (`queuebench account add` writes them)."),
     ] = field(default_factory=dict)
     sync: Annotated[SyncSettings, _doc("Background sync.")] = field(default_factory=SyncSettings)
+
+
+def calendar_values(calendar: CalendarSettings) -> dict[str, Any]:
+    """A calendar as the plain values :meth:`SlaSetup.from_config` reads."""
+    data = msgspec.structs.asdict(calendar)
+    data["holidays"] = msgspec.structs.asdict(calendar.holidays)
+    return data
 
 
 def config_file_path() -> Path:
@@ -365,7 +517,39 @@ def config_reference() -> str:
         view_rows.append(
             f"| `{f.name}` | {_type_name(hints[f.name])} | `{default}` | {meta[0].description} |"
         )
-    return "\n".join(lines + view_rows)
+    return "\n".join(lines + view_rows + _entry_tables())
+
+
+def _entry_tables() -> list[str]:
+    """Reference tables of the calendar and SLA policy entries (issue 4 settings)."""
+    out: list[str] = []
+    for title, cls in (
+        ("Each `[calendars.NAME]` table:", CalendarSettings),
+        ("Its `holidays`:", HolidaySettings),
+        ("Each `[[sla.policies]]` entry:", SlaPolicySettings),
+        ("Its `match`:", PolicyMatchSettings),
+        ("Its `targets`:", SlaTargetSettings),
+    ):
+        out += ["", title, "", "| key | type | default | meaning |", "| --- | --- | --- | --- |"]
+        hints = get_type_hints(cls, include_extras=True)
+        for f in msgspec.structs.fields(cls):
+            meta = [m for m in get_args(hints[f.name])[1:] if isinstance(m, Meta)]
+            if f.required:
+                default = "(required)"
+            elif f.default_factory is not msgspec.NODEFAULT:
+                value = f.default_factory()
+                default = "" if isinstance(value, Struct) else repr(value)
+            else:
+                default = repr(f.default)
+            inner = get_args(hints[f.name])[0]
+            type_name = (
+                "table"
+                if isinstance(inner, type) and issubclass(inner, Struct)
+                else (_type_name(inner).replace("|", "or"))
+            )
+            shown = f"`{default}`" if default else ""
+            out.append(f"| `{f.name}` | {type_name} | {shown} | {meta[0].description} |")
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover - doc generator

@@ -383,8 +383,15 @@ def empty_store(tmp_path: Path) -> Iterator[Store]:
 
 
 def make_settings(**overrides: object) -> Settings:
-    """Settings for the tests: the user is Dana, times shown in Berlin time."""
-    values: dict[str, object] = {"user": {"names": [DANA], "timezone": "Europe/Berlin"}}
+    """Settings for the tests: the user is Dana, times shown in Berlin time.
+
+    SLA alerts are off: a 1-second tick landing inside a snapshot would add a notification.
+    The alert tests turn them on.
+    """
+    values: dict[str, object] = {
+        "user": {"names": [DANA], "timezone": "Europe/Berlin"},
+        "alerts": {"enabled": False},
+    }
     values.update(overrides)
     return msgspec.convert(values, Settings)
 

@@ -21,10 +21,12 @@ from queuebench.clock import Clock, display_zone, format_local
 from queuebench.config import Settings
 from queuebench.domain.models import Comment, SlaMetric, SlaStage, SlaTarget, Ticket
 from queuebench.domain.normalize import effective_stage, format_duration
+from queuebench.domain.sla_policy import SlaDisagreement
 from queuebench.screens.base import WorkbenchScreen
 from queuebench.store.engine import Store
 from queuebench.store.errors import AmbiguousKeyError, TicketNotFoundError
 from queuebench.store.queries import get_ticket
+from queuebench.store.sla_state import sla_disagreements
 from queuebench.widgets.queue_table import VENDOR_NAMES
 
 NOT_CACHED = "Conversation not cached yet — it is fetched on the next sync."
@@ -105,10 +107,24 @@ def format_duration_seconds(seconds: int) -> str:
 SLA_WIDTHS = (16, 9, 22, 26, 9)
 
 
-def sla_table(targets: tuple[SlaTarget, ...], now: datetime, zone: tzinfo | None) -> Content:
-    """Every SLA clock, one per line, with a header; the stage reads without colour."""
+def sla_table(
+    targets: tuple[SlaTarget, ...],
+    now: datetime,
+    zone: tzinfo | None,
+    disagreements: tuple[SlaDisagreement, ...] = (),
+) -> Content:
+    """Every SLA clock, one per line, with a header; the stage reads without colour.
+
+    Disagreements (vendor and computed breach instants more than a minute apart) follow the
+    table: the vendor's instant is the one in force, the difference usually means a calendar
+    is set up wrong.
+    """
     if not targets:
         return Content("No SLA on this ticket.")
+    if disagreements:
+        return Content("\n").join(
+            [sla_table(targets, now, zone), *disagreement_lines(disagreements, zone)]
+        )
     header = ("Metric", "Stage", "Breaches at", "Remaining", "Source", "Policy")
     lines = [_sla_line(header, "", header=True)]
     for target in targets:
@@ -126,6 +142,32 @@ def sla_table(targets: tuple[SlaTarget, ...], now: datetime, zone: tzinfo | None
             style = "bold $text-warning"
         lines.append(_sla_line(row, style))
     return Content("\n").join(lines)
+
+
+def disagreement_lines(
+    disagreements: tuple[SlaDisagreement, ...], zone: tzinfo | None
+) -> list[Content]:
+    """``DISAGREES First response: vendor 13:00 · computed 14:00 (+1:00, policy X)`` lines."""
+    lines = [
+        Content.assemble(
+            ("DISAGREES ", "bold $text-warning"),
+            "vendor and computed clocks differ; the vendor's instant is used (check the "
+            "calendar of the policy):",
+        )
+    ]
+    for d in disagreements:
+        diff = d.difference
+        sign = "+" if diff.total_seconds() >= 0 else "-"
+        lines.append(
+            Content.assemble(
+                "  ",
+                (f"{METRIC_NAMES[d.metric]:<16}", "bold"),
+                f"vendor {format_local(d.vendor_breach_at, zone)} · computed "
+                f"{format_local(d.computed_breach_at, zone)} "
+                f"({sign}{format_duration(abs(diff))}, policy {d.policy or '—'})",
+            )
+        )
+    return lines
 
 
 def _sla_line(cells: tuple[str, ...], stage_style: str, *, header: bool = False) -> Content:
@@ -180,6 +222,8 @@ class CaseScreen(WorkbenchScreen):
     """One ticket in full, loaded from the cache in a thread worker."""
 
     COMMANDS = {CaseCommands}
+    disagreements: tuple[SlaDisagreement, ...] = ()
+    """Vendor vs computed SLA disagreements of the loaded ticket."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to queue", id="case.back"),
@@ -259,6 +303,7 @@ class CaseScreen(WorkbenchScreen):
         try:
             with self.store.read() as session:
                 ticket = get_ticket(session, self.key)
+                self.disagreements = sla_disagreements(session, ticket.id)
         except (TicketNotFoundError, AmbiguousKeyError) as exc:
             self.post_message(self.LoadFailed(str(exc)))
             return
@@ -386,7 +431,10 @@ class CaseScreen(WorkbenchScreen):
         now = self.clock()
         widgets: list[Widget] = [
             Static(case_header(ticket, self.zone), id="case-header"),
-            _section("SLA", Static(sla_table(ticket.sla, now, self.zone), id="case-sla")),
+            _section(
+                "SLA",
+                Static(sla_table(ticket.sla, now, self.zone, self.disagreements), id="case-sla"),
+            ),
             Static(
                 Content.assemble(
                     ("Tags      ", "$text-muted"), ", ".join(ticket.tags) or "no tags"
@@ -434,7 +482,7 @@ class CaseScreen(WorkbenchScreen):
     def _tick(self) -> None:
         if self.ticket is not None:
             self.query_one("#case-sla", Static).update(
-                sla_table(self.ticket.sla, self.clock(), self.zone)
+                sla_table(self.ticket.sla, self.clock(), self.zone, self.disagreements)
             )
 
     def action_back(self) -> None:

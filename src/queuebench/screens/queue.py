@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -30,6 +31,9 @@ from queuebench.widgets.queue_table import QueuePage, QueueQuery, QueueTable, lo
 from queuebench.widgets.sync_bar import SyncBar
 from queuebench.widgets.view_bar import ViewBar
 
+if TYPE_CHECKING:
+    from queuebench.domain.sla_alerts import Alert
+
 EMPTY_CACHE = (
     "No tickets cached yet. Run `queuebench demo` to try sandbox data, or add an account "
     "and run `queuebench sync`."
@@ -45,6 +49,9 @@ QUICK_FLAGS = ("mine", "unassigned", "breached")
 HEALTH_INTERVAL = 30.0
 """Seconds between refreshes of the backlog header and the queue itself."""
 FILTER_DEBOUNCE = 0.1
+MAX_ALERT_TOASTS = 3
+"""More alerts at once than this are summed up in one notification."""
+ALERT_TIMEOUT = 12.0
 
 
 T = TypeVar("T")
@@ -54,8 +61,18 @@ def _cycle(values: tuple[T, ...], current: T) -> T:
     return values[(values.index(current) + 1) % len(values)]
 
 
-def format_health(health: BacklogHealth) -> Content:
-    """``Open 1,204 · BREACHED 37 · due <1h 12 · aged >7d 310 >14d 180 >30d 64``."""
+def format_health(health: BacklogHealth, alerts: int = 0) -> Content:
+    """``Open 1,204 · BREACHED 37 · due <1h 12 · aged >7d 310 >14d 180 >30d 64``.
+
+    With ``alerts`` (SLA alerts raised for your tickets this session) it starts ``ALERTS 3 · ``.
+    """
+    if alerts:
+        return Content.assemble(
+            ("ALERTS ", "bold $text-warning"),
+            (f"{alerts:,}", "$text-warning"),
+            " · ",
+            format_health(health),
+        )
     return Content.assemble(
         ("Open ", "bold"),
         f"{health.open_total:,}",
@@ -222,6 +239,7 @@ class QueueScreen(WorkbenchScreen):
     def _tick(self) -> None:
         # The countdown moves every second: re-render the visible rows from the cached window.
         self.table.refresh()
+        self.check_alerts()
 
     def _periodic(self) -> None:
         self.refresh_health()
@@ -304,6 +322,7 @@ class QueueScreen(WorkbenchScreen):
         if self._health is None and not self._health_requested:
             self._health_requested = True
             self.call_after_refresh(self.refresh_health)
+            self.call_after_refresh(self._ensure_sla)
 
     def on_sync_bar_synced(self, message: SyncBar.Synced) -> None:
         """A background sync ended: show what it wrote, the cursor staying on its ticket."""
@@ -324,7 +343,111 @@ class QueueScreen(WorkbenchScreen):
 
     def on_queue_screen_health_loaded(self, message: HealthLoaded) -> None:
         self._health = message.health
-        self.query_one("#health", Static).update(format_health(message.health))
+        self.query_one("#health", Static).update(format_health(message.health, self.alert_count))
+
+    # --- SLA clocks and alerts --------------------------------------------------------------
+
+    alert_count = 0
+    """SLA alerts raised for the user's tickets since the queue opened (shown in the header)."""
+    _alerts_since: datetime | None = None
+    _alert_check_running = False
+
+    class AlertsRaised(Message):
+        """Targets of the user's tickets crossed an alert threshold (already recorded)."""
+
+        def __init__(self, alerts: list[Alert], now: datetime) -> None:
+            super().__init__()
+            self.alerts = alerts
+            self.now = now
+
+    class SlaRecomputed(Message):
+        """The computed SLA clocks were recomputed for a changed SLA configuration."""
+
+        def __init__(self, tickets: int) -> None:
+            super().__init__()
+            self.tickets = tickets
+
+    def check_alerts(self) -> None:
+        """Look for alert thresholds crossed since the last check (one indexed query, in a
+        thread worker; skipped while the previous check runs)."""
+        alerts = self.settings.alerts
+        if not alerts.enabled or not self.settings.user.names or self._alert_check_running:
+            return
+        self._alert_check_running = True
+        self._check_alerts(self.clock())
+
+    @work(thread=True, group="alerts", exit_on_error=False, name="SLA alerts")
+    def _check_alerts(self, now: datetime) -> None:
+        from queuebench.store.alerts import LOOKBACK, check_alerts
+
+        try:
+            since = self._alerts_since or now - LOOKBACK
+            found = check_alerts(
+                self.store,
+                self.settings.user.names,
+                self.settings.alerts.thresholds,
+                since=since,
+                now=now,
+            )
+            self._alerts_since = now
+        finally:
+            self._alert_check_running = False
+        if found:
+            self.post_message(self.AlertsRaised(found, now))
+
+    def on_queue_screen_alerts_raised(self, message: AlertsRaised) -> None:
+        alerts = message.alerts
+        self.alert_count += len(alerts)
+        if self._health is not None:
+            self.query_one("#health", Static).update(format_health(self._health, self.alert_count))
+        breach = any(a.is_breach for a in alerts)
+        severity = "error" if breach else "warning"
+        if len(alerts) <= MAX_ALERT_TOASTS:
+            for alert in alerts:
+                self.notify(
+                    alert.text(message.now),
+                    title="SLA breached" if alert.is_breach else "SLA alert",
+                    severity="error" if alert.is_breach else "warning",
+                    timeout=ALERT_TIMEOUT,
+                    markup=False,
+                )
+        else:
+            keys = ", ".join(a.display_key for a in alerts[:MAX_ALERT_TOASTS])
+            self.notify(
+                f"{len(alerts)} SLA alerts on your tickets: {keys} and "
+                f"{len(alerts) - MAX_ALERT_TOASTS} more. Press m for your tickets, b for the "
+                "breached ones.",
+                title="SLA alerts",
+                severity=severity,
+                timeout=ALERT_TIMEOUT,
+                markup=False,
+            )
+        if self.settings.alerts.bell:
+            self.app.bell()
+
+    @work(thread=True, exclusive=True, group="sla", exit_on_error=False, name="SLA recompute")
+    def _ensure_sla(self) -> None:
+        from queuebench.sla_config import ensure_current
+
+        count = ensure_current(self.store, self.settings, self.clock())
+        if count:
+            self.post_message(self.SlaRecomputed(count))
+
+    def on_queue_screen_sla_recomputed(self, message: SlaRecomputed) -> None:
+        self.notify(
+            f"Recomputed the SLA clocks of {message.tickets:,} cached tickets for the changed "
+            "SLA settings.",
+            title="SLA policies",
+            markup=False,
+        )
+        self.requery()
+        self.refresh_health()
+
+    def action_open_kpi(self) -> None:
+        """Open the KPI dashboard (``K``)."""
+        from queuebench.screens.kpi import KpiScreen
+
+        self.app.push_screen(KpiScreen(self.store, self.clock, self.settings))
 
     # --- status line ------------------------------------------------------------------------
 

@@ -126,7 +126,11 @@ class SlaTargetRow(SQLModel, table=True):
     """One SLA clock of a ticket, from the vendor or computed from config."""
 
     __tablename__ = "sla_target"
-    __table_args__ = (Index("ix_sla_ticket", "ticket_id"),)
+    __table_args__ = (
+        Index("ix_sla_ticket", "ticket_id"),
+        # The alert check reads the targets breaching soon: a range on this index.
+        Index("ix_sla_breach", "breach_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     ticket_id: str = Field(foreign_key="ticket.id")
@@ -242,3 +246,58 @@ class RunbookRow(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     tags: str = "[]"
     updated_at: datetime
+
+
+class StatusHistoryRow(SQLModel, table=True):
+    """One status change of a ticket: observed at sync time, or from the vendor's audit log.
+
+    Computed SLA clocks pause and resume from this history; the KPI report reads solves and
+    reopens from it.
+    """
+
+    __tablename__ = "status_history"
+    __table_args__ = (Index("ix_status_history_ticket", "ticket_id", "changed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="ticket.id")
+    changed_at: datetime
+    status: str
+    status_raw: str | None = None
+    source: str = "observed"  # observed (a sync saw it change) or vendor (audit/changelog)
+
+
+class SlaDisagreementRow(SQLModel, table=True):
+    """A metric where the vendor's breach instant and the computed one differ by over a minute."""
+
+    __tablename__ = "sla_disagreement"
+    __table_args__ = (Index("ix_sla_disagreement_ticket", "ticket_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str = Field(foreign_key="ticket.id")
+    metric: str
+    vendor_breach_at: datetime
+    computed_breach_at: datetime
+    policy: str | None = None
+
+
+class SlaAlertRow(SQLModel, table=True):
+    """An SLA alert already shown: one per target (ticket, metric, breach instant) and threshold."""
+
+    __tablename__ = "sla_alert"
+    __table_args__ = (Index("ix_sla_alert_target", "ticket_id", "metric"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: str
+    metric: str
+    breach_at: datetime
+    threshold_minutes: int
+    alerted_at: datetime
+
+
+class CacheMetaRow(SQLModel, table=True):
+    """Small facts about the cache itself, e.g. which SLA configuration its clocks reflect."""
+
+    __tablename__ = "cache_meta"
+
+    key: str = Field(primary_key=True)
+    value: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,6 +24,7 @@ from queuebench.domain.normalize import (
 )
 from queuebench.store.models import (
     AccountRow,
+    CacheMetaRow,
     CommentRow,
     DirectoryRow,
     NoteRow,
@@ -32,12 +33,16 @@ from queuebench.store.models import (
     TicketRow,
 )
 
+if TYPE_CHECKING:
+    from queuebench.domain.sla_clocks import SlaSetup
+
 TICKET = TicketRow.__table__  # type: ignore[attr-defined]
 DETAIL = TicketDetailRow.__table__  # type: ignore[attr-defined]
 COMMENT = CommentRow.__table__  # type: ignore[attr-defined]
 SLA = SlaTargetRow.__table__  # type: ignore[attr-defined]
 DIRECTORY = DirectoryRow.__table__  # type: ignore[attr-defined]
 ACCOUNT = AccountRow.__table__  # type: ignore[attr-defined]
+META = CacheMetaRow.__table__  # type: ignore[attr-defined]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -108,13 +113,21 @@ def ticket_values(ticket: Ticket, now: datetime) -> dict[str, Any]:
     }
 
 
-def upsert_tickets(session: Session, tickets: Sequence[Ticket], now: datetime) -> None:
+def upsert_tickets(
+    session: Session, tickets: Sequence[Ticket], now: datetime, sla: SlaSetup | None = None
+) -> None:
     """Insert or replace tickets with their SLA targets and (when fetched) conversations.
 
-    A ticket whose ``comments`` is ``None`` keeps the conversation already cached.
+    A ticket whose ``comments`` is ``None`` keeps the conversation already cached. Status
+    changes are recorded in the status history; with ``sla`` (the configured calendars and
+    policies) computed SLA targets are added where the vendor has none, before the queue
+    order is derived (see :mod:`queuebench.store.sla_state`).
     """
     if not tickets:
         return
+    from queuebench.store.sla_state import plan_batch, write_plan
+
+    tickets, plan = plan_batch(session, tickets, now, sla)
     con = session.connection()
     rows = [ticket_values(t, now) for t in tickets]
     fetched = [t for t in tickets if t.comments is not None]
@@ -177,6 +190,12 @@ def upsert_tickets(session: Session, tickets: Sequence[Ticket], now: datetime) -
         ]
         if comment_rows:
             con.execute(COMMENT.insert(), comment_rows)
+    write_plan(session, plan)
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    """Set one ``cache_meta`` fact."""
+    _upsert(session, META, [{"key": key, "value": value}], ["key"])
 
 
 def upsert_account(
