@@ -430,3 +430,49 @@ def serve(
 from queuebench.commands_sync import register as _register_sync  # noqa: E402
 
 _register_sync(cli)
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (seconds, %).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="DATE",
+    help="Only tickets created on or after DATE (YYYY-MM-DD, UTC); backlog aging is today's.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["vendor", "priority", "week"]),
+    default=None,
+    help="Also split the figures by vendor, priority or week of creation.",
+)
+@friendly_errors
+def report(as_json: bool, since: datetime | None, by: str | None) -> None:
+    """Support KPIs from the cache: response and resolution times (median, p90), SLA
+    compliance per metric, backlog aging, reopen rate, breaches per week."""
+    from queuebench.domain.kpi import GroupBy, report_text
+    from queuebench.sla_config import ensure_current
+    from queuebench.store.kpi import kpi_report
+
+    settings = _settings()
+    store = _open(settings, create=False)
+    now = now_utc()
+    try:
+        ensure_current(store, settings, now)
+        with store.read() as con:
+            result = kpi_report(
+                con,
+                now,
+                since=since.date() if since else None,
+                by=GroupBy(by) if by else None,
+            )
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(report_text(result))

@@ -164,6 +164,7 @@ class QueueScreen(WorkbenchScreen):
             )
             for n in range(1, 10)
         ],
+        Binding("K", "open_kpi", "KPI dashboard", show=False, id="queue.kpi"),
         Binding("q", "app.quit", "Quit", show=False, id="queue.quit"),
     ]
 
@@ -693,5 +694,12 @@ class QueueScreen(WorkbenchScreen):
         commands.append(("Filter…", "Filter the queue as you type", self.action_open_filter))
         commands.append(
             ("Clear filters", "Drop the typed and quick filters", self.action_clear_filters)
+        )
+        commands.append(
+            (
+                "KPI dashboard",
+                "Response and resolution times, SLA compliance, backlog aging, breaches per week",
+                self.action_open_kpi,
+            )
         )
         return commands
