@@ -327,9 +327,9 @@ def build_report(
     groups: list[tuple[str, MetricFigures]] = []
     if by is not None:
         split: dict[str, list[TicketFacts]] = defaultdict(list)
-        key = _group_key(by)
+        group_of = _group_key(by)
         for t in population:
-            split[key(t)].append(t)
+            split[group_of(t)].append(t)
         groups = [(k, _figures(split[k], now)) for k in sorted(split)]
     return KpiReport(
         generated_at=now,

@@ -96,16 +96,18 @@ class SlaSetup:
         parsed: list[SlaPolicy] = []
         names: set[str] = set()
         for spec in policies:
-            name = spec.get("name")
-            if not isinstance(name, str) or not name.strip():
+            policy_name = spec.get("name")
+            if not isinstance(policy_name, str) or not policy_name.strip():
                 raise ValueError("an SLA policy has no name; give each one name = '...'")
-            if name in names:
-                raise ValueError(f"SLA policy {name!r} is defined twice; names must be unique")
-            names.add(name)
+            if policy_name in names:
+                raise ValueError(
+                    f"SLA policy {policy_name!r} is defined twice; names must be unique"
+                )
+            names.add(policy_name)
             targets = {k: v for k, v in dict(spec.get("targets") or {}).items() if v is not None}
             parsed.append(
                 SlaPolicy.from_config(
-                    name,
+                    policy_name,
                     calendar=spec.get("calendar", ALWAYS_OPEN),
                     targets=targets,
                     match={k: v for k, v in dict(spec.get("match") or {}).items() if v},

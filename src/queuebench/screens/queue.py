@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 
 from textual import on, work
 from textual.actions import SkipAction
@@ -402,7 +402,7 @@ class QueueScreen(WorkbenchScreen):
         if self._health is not None:
             self.query_one("#health", Static).update(format_health(self._health, self.alert_count))
         breach = any(a.is_breach for a in alerts)
-        severity = "error" if breach else "warning"
+        severity: Literal["warning", "error"] = "error" if breach else "warning"
         if len(alerts) <= MAX_ALERT_TOASTS:
             for alert in alerts:
                 self.notify(
