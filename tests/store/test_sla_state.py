@@ -23,7 +23,14 @@ from queuebench.domain.query import QueueFilter
 from queuebench.domain.sla_clocks import SlaSetup
 from queuebench.store import writes
 from queuebench.store.alerts import check_alerts
-from queuebench.store.engine import Store, db_path, open_store, probe_schema, run_migrations
+from queuebench.store.engine import (
+    HEAD_REVISION,
+    Store,
+    db_path,
+    open_store,
+    probe_schema,
+    run_migrations,
+)
 from queuebench.store.queries import from_db_time, queue_window
 from queuebench.store.sla_state import (
     ensure_sla_current,
@@ -245,7 +252,7 @@ def test_upgrade_from_0002_gives_every_ticket_a_history_entry(tmp_path: Path) ->
         run_migrations(con, "0002")
     engine.dispose()
     old = open_store(data, create=True)  # upgrades to head
-    assert probe_schema(path).revision == "0003"
+    assert probe_schema(path).revision == HEAD_REVISION
     with old.session() as s:
         writes.upsert_account(s, "team", Vendor.ZENDESK, "https://x", now=NOW)
     upsert(old, [ticket("1", status=Status.PENDING, updated_at=OPENED + H)], sla=None)

@@ -267,3 +267,32 @@ def test_unwritable_data_dir(tmp_path: Path) -> None:
         target = locked / "data"
     with pytest.raises(DataDirError, match="QUEUEBENCH_DATA_DIR"):
         open_store(target)
+
+
+def test_text_index_follows_inserts_renames_and_deletes(store) -> None:
+    seed(store, [make_ticket(n, subject=f"Webhook timeout {n}") for n in range(1, 30)])
+    seed(store, [make_ticket(7, subject="SAML signature invalid")])  # renamed
+    with store.session() as s:
+        from queuebench.store.sync_writes import delete_tickets
+
+        assert delete_tickets(s, ["zd:9"]) == 1
+
+    def both(words: str) -> tuple[list[str], list[str], int]:
+        flt = parse_filter(words)
+        with store.read() as con:
+            total = queries.count_queue(con, flt, NOW)
+            walked = queries.queue_window(con, flt, NOW, limit=100)
+            indexed = queries.queue_window(con, flt, NOW, limit=100, matches=1)
+            assert [r.display_key for r in walked] == [r.display_key for r in indexed]
+            where, _ = queries.filter_sql(flt, NOW)
+            plain, _ = queries.filter_sql(flt, NOW, text_index=False)
+        return [r.display_key for r in indexed], [where, plain], total
+
+    keys, (where, plain), total = both("saml sig")
+    assert keys == ["#7"] and total == 1
+    assert "ticket_fts" in where and "ticket_fts" not in plain
+    keys, _, total = both("webhook")
+    assert total == 27 and "#7" not in keys and "#9" not in keys
+    keys, (where, _), total = both("ho")  # shorter than a trigram: no index, same answer
+    assert "ticket_fts" not in where and total == 27
+    assert both('say "hi')[2] == 0  # a quote in the word cannot break the index query

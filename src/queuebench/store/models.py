@@ -59,11 +59,12 @@ class TicketRow(SQLModel, table=True):
     __tablename__ = "ticket"
     __table_args__ = (
         Index("ix_ticket_queue", *QUEUE_INDEX_COLUMNS),
-        Index("ix_ticket_priority", "priority_rank", "updated_at"),
-        Index("ix_ticket_updated", "updated_at"),
-        Index("ix_ticket_created", "created_at"),
+        # Each sort order ends in the id, and so does its index (migration 0004).
+        Index("ix_ticket_priority", "priority_rank", "updated_at", "id"),
+        Index("ix_ticket_updated", "updated_at", "id"),
+        Index("ix_ticket_created", "created_at", "id"),
         Index("ix_ticket_account_remote", "account", "remote_id", unique=True),
-        Index("ix_ticket_display_key", "display_key"),
+        Index("ix_ticket_display_key", "display_key", "id"),
         Index("ix_ticket_next_breach", "next_breach_at"),
     )
 

@@ -49,6 +49,14 @@ class Dialect:
 
     placeholder: str = "?"
     contains: str = "instr({col}, {p}) > 0"  # PostgreSQL: "strpos({col}, {p}) > 0"
+    # A substring index over ``search_text`` (SQLite: FTS5 trigram; PostgreSQL: pg_trgm),
+    # usable for words of at least ``text_index_min`` characters.
+    text_index: str = "rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {p})"
+    text_index_min: int = 3
+
+    def text_index_term(self, word: str) -> str:
+        """The index's query for a literal substring (FTS5: a quoted phrase)."""
+        return '"' + word.replace('"', '""') + '"'
 
 
 SQLITE = Dialect()
@@ -134,10 +142,23 @@ def _flag_sql(sql: _Sql, flag: str, now: datetime, me: Sequence[str]) -> str:
 
 
 def filter_sql(
-    flt: QueueFilter, now: datetime, me: Sequence[str] = (), dialect: Dialect = SQLITE
+    flt: QueueFilter,
+    now: datetime,
+    me: Sequence[str] = (),
+    dialect: Dialect = SQLITE,
+    *,
+    text_index: bool = True,
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause (and its parameters) of a parsed filter; ``me``: the user's names."""
+    """The WHERE clause (and its parameters) of a parsed filter; ``me``: the user's names.
+
+    With ``text_index`` the longest free word also narrows through the substring index, so a
+    rare word touches only its matches instead of scanning every ticket.
+    """
     sql = _Sql(dialect)
+    indexable = [w for w in flt.words if len(w) >= dialect.text_index_min]
+    if text_index and indexable:
+        longest = max(indexable, key=len).lower()
+        sql.parts.append(dialect.text_index.format(p=sql.p(dialect.text_index_term(longest))))
     for word in flt.words:
         sql.parts.append(sql.contains("search_text", word.lower()))
     if flt.vendors:
@@ -206,14 +227,25 @@ def queue_window(
     sort: SortKey = SortKey.RISK,
     descending: bool = False,
     me: Sequence[str] = (),
+    matches: int | None = None,
 ) -> list[QueueRow]:
     """One page of the queue, in order, with each row's SLA targets.
 
     Two steps: the ordered ids of the page (from the order index alone when there is no
     filter, so even the last page of 100,000 needs no table lookups), then those rows.
+
+    ``matches`` (the filter's count, when the caller has it) picks the cheaper plan for free
+    words: walking the risk-order index until the page is full costs about
+    ``(offset + limit) * tickets / matches`` rows, sorting the text index's matches costs
+    ``matches``; without it the index walk is used.
     """
-    where, params = filter_sql(flt, now, me)
-    scan = where != "1 = 1" and sort is not SortKey.RISK
+    use_text_index = False
+    if matches is not None and flt.words:
+        tickets = _table_size(con)
+        walk = (max(0, offset) + max(limit, 1)) * tickets / max(matches, 1)
+        use_text_index = matches < walk
+    where, params = filter_sql(flt, now, me, text_index=use_text_index)
+    scan = use_text_index or (where != "1 = 1" and sort is not SortKey.RISK)
     ids = [
         r[0]
         for r in con.execute(
@@ -256,6 +288,12 @@ def queue_window(
             )
         )
     return out
+
+
+def _table_size(con: Connection) -> int:
+    """About how many tickets there are, in constant time (the largest rowid)."""
+    row = con.execute("SELECT max(rowid) FROM ticket").fetchone()
+    return int(row[0] or 0)
 
 
 def queue_position(

@@ -106,6 +106,7 @@ def load_page(
             sort=query.sort,
             descending=query.descending,
             me=query.me,
+            matches=total,
         )
         cache_total = total if total else ticket_count(session)
     return QueuePage(query, now, total, cache_total, offset, tuple(rows), cursor)
@@ -414,6 +415,7 @@ class QueueTable(ScrollView, can_focus=True):
                 sort=q.sort,
                 descending=q.descending,
                 me=q.me,
+                matches=self._total,
             )
         self.fetch_count += 1
         self._offset = offset
