@@ -39,6 +39,7 @@ from queuebench.store.engine import Store
 from queuebench.store.queries import sla_targets_for
 from queuebench.store.sync_writes import (
     cached_directory,
+    cached_remote_ids,
     delete_tickets,
     read_outbox,
     read_sync_states,
@@ -157,12 +158,17 @@ async def sync_account(
                 ]
             else:
                 tickets = [detailed.get(t.id, t) for t in tickets]
+            removed = list(batch.deleted)
+            if batch.present is not None:
+                # A reconciliation: what the cache holds beyond the vendor's full id set.
+                with store.read() as con:
+                    removed += sorted(cached_remote_ids(con, account.name) - batch.present)
             stamp = now()
             with store.session() as session:
                 upsert_directory(session, batch.directory)
                 upsert_tickets(session, tickets, stamp)
                 report.deleted += delete_tickets(
-                    session, [ticket_id(account.name, rid) for rid in batch.deleted]
+                    session, [ticket_id(account.name, rid) for rid in removed]
                 )
                 save_sync_state(
                     session,

@@ -871,19 +871,19 @@ def test_servicenow_incident_normalises_to_the_contract() -> None:
         tags=("software", "authentication"),
         sla=(
             SlaTarget(
-                SlaMetric.RESOLUTION,
-                utc(2026, 11, 20, 12, 30),
-                SlaStage.BREACHED,
-                SlaSource.VENDOR,
-                "Priority 4 resolution (14 days)",
-            ),
-            SlaTarget(
                 SlaMetric.FIRST_RESPONSE,
                 None,
                 SlaStage.PAUSED,
                 SlaSource.VENDOR,
                 "Priority 4 response (1 day)",
                 12000,
+            ),
+            SlaTarget(
+                SlaMetric.RESOLUTION,
+                utc(2026, 11, 20, 12, 30),
+                SlaStage.BREACHED,
+                SlaSource.VENDOR,
+                "Priority 4 resolution (14 days)",
             ),
         ),
         comments=(
@@ -899,7 +899,7 @@ def test_servicenow_incident_normalises_to_the_contract() -> None:
         ),
     )
     # TC17: overdue by exactly two hours, computed from planned_end_time.
-    assert NOW - ticket.sla[0].breach_at == timedelta(hours=2)  # type: ignore[operator]
+    assert NOW - ticket.sla[1].breach_at == timedelta(hours=2)  # type: ignore[operator]
 
 
 def test_servicenow_sla_stages() -> None:
@@ -917,14 +917,17 @@ def test_servicenow_sla_stages() -> None:
     ]
     targets = servicenow.normalize_sla(rows, definitions=SN_DEFINITIONS, now=NOW)
     name = "Priority 4 resolution (14 days)"
+    # Metric order (first response first), then breach instant; ties keep the row order.
     assert [(t.metric, t.stage, t.breach_at, t.policy) for t in targets] == [
+        (SlaMetric.FIRST_RESPONSE, SlaStage.ACTIVE, utc(2026, 11, 21, 13), "P2 response (1h)"),
+        (SlaMetric.RESOLUTION, SlaStage.BREACHED, utc(2026, 11, 19, 10), name),
         (SlaMetric.RESOLUTION, SlaStage.BREACHED, utc(2026, 11, 19, 10), name),
         (SlaMetric.RESOLUTION, SlaStage.ACHIEVED, utc(2026, 11, 19, 11), name),
         (SlaMetric.RESOLUTION, SlaStage.BREACHED, utc(2026, 11, 19, 12), name),
         (SlaMetric.RESOLUTION, SlaStage.ACTIVE, utc(2026, 11, 21, 12), name),
-        (SlaMetric.FIRST_RESPONSE, SlaStage.ACTIVE, utc(2026, 11, 21, 13), "P2 response (1h)"),
-        (SlaMetric.RESOLUTION, SlaStage.BREACHED, utc(2026, 11, 19, 10), name),
     ]
+    # The rows' order does not matter.
+    assert servicenow.normalize_sla(rows[::-1], definitions=SN_DEFINITIONS, now=NOW) == targets
 
 
 @pytest.mark.parametrize(

@@ -133,11 +133,113 @@ def expected_jsm(server: RunningServer, account: str) -> dict[str, dict[str, Any
     return out
 
 
+def expected_servicenow(
+    server: RunningServer, account: str, now: datetime = SYNC_NOW
+) -> dict[str, dict[str, Any]]:
+    """The server's live incidents with journal and ``task_sla`` rows, as ``show --json``
+    prints them at ``now``."""
+    app = server.app
+    tables = app.tables
+    directory = servicenow.build_directory(
+        account,
+        users=tables["sys_user"].live(),
+        groups=tables["sys_user_group"].live(),
+        companies=tables["core_company"].live(),
+    )
+    definitions = {row["sys_id"]: row for row in tables["contract_sla"].live()}
+    out = {}
+    for raw in app.live_incidents():
+        ticket = servicenow.normalize_ticket(
+            raw,
+            account=account,
+            base_url=server.base_url,
+            directory=directory,
+            comments=app.journal(raw["sys_id"]),
+            sla=tables["task_sla"].index.get(raw["sys_id"], []),
+            sla_definitions=definitions,
+            now=now,
+        )
+        out[ticket.id] = ticket_json(ticket, now)
+    return out
+
+
 def deleted_ids(server: RunningServer, account: str) -> set[str]:
     """Ids of the tickets deleted at the (Zendesk) server."""
     return {
         f"{account}:{raw['id']}" for raw in server.app.live_tickets() if raw["status"] == "deleted"
     }
+
+
+def cached_count() -> int:
+    """How many tickets and names the cache holds (0 before it exists): a measure of how far
+    a sync got."""
+    import os
+    import sqlite3
+    from pathlib import Path
+
+    path = Path(os.environ["QUEUEBENCH_DATA_DIR"]) / "queuebench.sqlite3"
+    if not path.exists():
+        return 0
+    try:
+        con = sqlite3.connect(path, timeout=5)
+        try:
+            return int(
+                con.execute(
+                    "SELECT (SELECT count(*) FROM ticket) + (SELECT count(*) FROM directory)"
+                ).fetchone()[0]
+            )
+        finally:
+            con.close()
+    except sqlite3.Error:  # killed before the schema was created
+        return 0
+
+
+def kill_sync_repeatedly(
+    server: RunningServer,
+    env: dict[str, str],
+    *,
+    rounds: int = 20,
+    seed: str = "sigkill",
+    most_requests: int = 8,
+) -> tuple[int, list[int]]:
+    """Start ``queuebench sync`` ``rounds`` times and SIGKILL each at a random moment of its
+    work: after 1 to ``most_requests`` of its requests reached the server, plus 0-30 ms (so
+    kills also land between a reply and the commit of its batch).
+
+    Returns how many runs were killed and :func:`cached_count` after each kill.
+    """
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = random.Random(seed)
+    kills = 0
+    counts: list[int] = []
+    for _ in range(rounds):
+        wanted = len(server.requests.entries()) + rng.randint(1, most_requests)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "queuebench", "sync"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 20
+        while (
+            len(server.requests.entries()) < wanted
+            and proc.poll() is None
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.002)
+        time.sleep(rng.uniform(0, 0.03))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+            proc.wait(timeout=30)
+            counts.append(cached_count())
+        proc.wait(timeout=30)
+    return kills, counts
 
 
 LIST_KEYS = (
@@ -178,9 +280,12 @@ __all__ = [
     "SYNC_NOW",
     "add_account",
     "assert_cache_equals",
+    "cached_count",
     "deleted_ids",
+    "expected_servicenow",
     "expected_zendesk",
     "jsm",
+    "kill_sync_repeatedly",
     "listed",
     "run",
     "sandbox",

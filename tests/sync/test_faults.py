@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
-import signal
 import subprocess
 import sys
 import time
@@ -22,6 +20,7 @@ from tests.sync.helpers import (
     add_account,
     assert_cache_equals,
     expected_zendesk,
+    kill_sync_repeatedly,
     listed,
     sandbox,
 )
@@ -93,22 +92,19 @@ def test_sigkill_at_random_moments_then_rerun_gives_the_same_cache(tmp_path: Pat
             QUEUEBENCH_SECRET_ZD=server.credentials.secret,
             QUEUEBENCH_NOW=SYNC_NOW.isoformat(),
         )
-        command = [sys.executable, "-m", "queuebench", "sync"]
-        rng = random.Random(20261120)
-        kills = 0
         started = time.monotonic()
-        for _ in range(20):
-            proc = subprocess.Popen(
-                command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            time.sleep(rng.uniform(0.25, 1.2))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
-            proc.wait(timeout=30)
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        kills, counts = kill_sync_repeatedly(server, env, seed="sigkill:zendesk")
+        done = subprocess.run(
+            [sys.executable, "-m", "queuebench", "sync"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
-        assert kills >= 10
+        # Most kills landed mid-pull, between batches of a cache that kept growing.
+        assert kills >= 12, (kills, counts)
+        assert len(set(counts) - {0, max(counts)}) >= 4, counts
         assert time.monotonic() - started < 60
         expected = expected_zendesk(server, "zd")
         assert len(listed()) == len(expected)

@@ -90,8 +90,11 @@ class Batch:
 
     ``tickets`` carry no conversation yet (``comments is None``); ``sync`` asks
     :meth:`Connector.fetch_details` for the ones it wants. ``deleted`` are remote ids to drop
-    from the cache. ``state`` is saved with the batch; ``done`` marks the resource's last
-    batch of this run (so ``last_success_at`` can be recorded).
+    from the cache. ``present``, when set, is the complete set of remote ids the vendor holds
+    (from a reconciliation, for vendors with no deletion feed): every cached ticket of the
+    account outside it was deleted there and is dropped. ``state`` is saved with the batch;
+    ``done`` marks the resource's last batch of this run (so ``last_success_at`` can be
+    recorded).
     """
 
     resource: str
@@ -100,6 +103,7 @@ class Batch:
     deleted: list[str] = field(default_factory=list)
     directory: list[DirectoryEntry] = field(default_factory=list)
     done: bool = False
+    present: frozenset[str] | None = None
 
 
 class OutboxAction(StrEnum):

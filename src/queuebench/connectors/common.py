@@ -52,6 +52,11 @@ class Directory:
             if alias:
                 self._names.setdefault((entry.kind, alias), entry.name)
 
+    def alias(self, kind: DirectoryKind, alias: str, name: str) -> None:
+        """Resolve ``alias`` to ``name`` too (a later call for the same alias wins)."""
+        if alias:
+            self._names[(kind, alias)] = name
+
     def name(self, kind: DirectoryKind, remote_id: object) -> str | None:
         """The name registered for ``remote_id`` (any scalar; ints are compared as text)."""
         if remote_id is None or remote_id == "":

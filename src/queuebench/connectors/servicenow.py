@@ -28,28 +28,34 @@ SLA rules: ``planned_end_time`` is the breach instant (TC17: never derived from 
 paused without an instant (``business_time_left`` kept as ``remaining_seconds``, frozen while
 paused), ``completed`` → achieved (or breached when ``has_breached``), ``breached`` (2010
 engine / compatibility mode) → breached, ``cancelled`` targets are dropped. The metric comes
-from the definition's ``target`` (``response``/``resolution``) or else its name.
+from the definition's ``target`` (``response``/``resolution``) or else its name. Targets come
+in metric order (first response before resolution), whatever order the rows had.
 
 Below the normalisers, :class:`ServiceNowConnector` speaks the Table API over the shared HTTP
 client. Names (``sys_user``, ``sys_user_group``, ``core_company``) and incidents are pulled by
 ``sys_updated_on`` watermark, ordered by ``sys_updated_on`` then ``sys_id``. Paging restarts
 each page from the last page's newest ``sys_updated_on`` (keyset paging) and skips the rows
-already seen at that instant, so a row updated while we page (which moves it to the end of
-the ordered result and shifts every later row back by one) neither hides a neighbour nor
-comes twice. ``task_sla`` rows come for every incident of a page in one ``taskIN`` query;
-journal entries (``sys_journal_field``) in one ``element_idIN`` query per batch of wanted
-incidents. Writes are ``PATCH /table/incident/{sys_id}`` (``work_notes`` for an internal note,
-``comments`` for a public reply, ``state``, ``impact``/``urgency`` for priority,
-``assigned_to``) after comparing the remote ``sys_updated_on`` with the time the user read.
+already seen at that instant (by ``sys_id`` and ``sys_mod_count``), so a row updated while we
+page (which moves it to the end of the ordered result and shifts every later row back by one)
+neither hides a neighbour nor comes twice. ``task_sla`` rows come for every incident of a page
+in one ``taskIN`` query; journal entries (``sys_journal_field``) in one ``element_idIN`` query
+per batch of wanted incidents, their authors (``sys_created_by`` is a login) resolved through
+``sys_user.user_name``. The Table API reports no deletions, so the incident sys_ids are
+compared with the cache after a pull that met them all, or by a scan of bare sys_ids once a
+day. Writes are ``PATCH /table/incident/{sys_id}`` (``work_notes`` for an internal note,
+``comments`` for a public reply, ``state`` — with ``hold_reason`` for on hold —,
+``impact``/``urgency`` for priority, ``assigned_to``) after comparing the remote
+``sys_updated_on`` with the time the user read.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from queuebench.connectors.base import (
@@ -332,7 +338,17 @@ def normalize_sla(
                 remaining_seconds=remaining,
             )
         )
+    # An incident's task_sla rows start together and their sys_ids are random, so the rows
+    # come in no meaningful order: targets are given in metric order, then by breach instant.
+    targets.sort(key=_target_order)
     return with_effective_stages(targets, now)
+
+
+_METRIC_ORDER = {metric: index for index, metric in enumerate(SlaMetric)}
+
+
+def _target_order(target: SlaTarget) -> tuple[int, datetime]:
+    return (_METRIC_ORDER[target.metric], target.breach_at or datetime.max.replace(tzinfo=UTC))
 
 
 def normalize_ticket(
@@ -425,15 +441,22 @@ def normalize_ticket(
 
 TABLE = "/api/now/table"
 DIRECTORY_TABLES = ("sys_user", "sys_user_group", "core_company")
+DELETIONS = "deletions"
+"""The sync resource whose watermark is the time of the last deletion check."""
+RECONCILE_EVERY = timedelta(hours=24)
+"""How often an incremental sync compares the instance's incident ids with the cache."""
+RECONCILE_PAGE = 10_000
 _MAX_SEEN = 5000  # rows sharing one sys_updated_on second we widen a page for
 
-_STATE_CODES = {
-    Status.NEW: "1",
-    Status.OPEN: "2",
-    Status.PENDING: "3",
-    Status.ON_HOLD: "3",
-    Status.SOLVED: "6",
-    Status.CLOSED: "7",
+_STATE_CODES: dict[Status, dict[str, str]] = {
+    Status.NEW: {"state": "1"},
+    Status.OPEN: {"state": "2"},
+    # On Hold needs a reason on a standard instance: waiting for the customer is "Awaiting
+    # Caller", any other hold "Awaiting Vendor".
+    Status.PENDING: {"state": "3", "hold_reason": "1"},
+    Status.ON_HOLD: {"state": "3", "hold_reason": "4"},
+    Status.SOLVED: {"state": "6"},
+    Status.CLOSED: {"state": "7"},
 }
 _IMPACT_URGENCY = {"P1": ("1", "1"), "P2": ("1", "2"), "P3": ("2", "2"), "P4": ("2", "3")}
 
@@ -442,14 +465,20 @@ def _snow_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _version(row: Mapping[str, Any]) -> str:
+    """``sys_id@sys_mod_count``: one row as of one update."""
+    return f"{row.get('sys_id')}@{row.get('sys_mod_count') or ''}"
+
+
 class ServiceNowConnector(ConnectorBase):
     """A ServiceNow instance's incidents over the Table API."""
 
-    resources = (*DIRECTORY_TABLES, "tickets")
+    resources = (*DIRECTORY_TABLES, "tickets", DELETIONS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sla_definitions: dict[str, Mapping[str, Any]] = {}
+        self._unknown_logins: set[str] = set()
 
     async def _rows(
         self, table: str, params: Mapping[str, Any], *, endpoint: str | None = None
@@ -473,7 +502,11 @@ class ServiceNowConnector(ConnectorBase):
     async def _keyset(
         self, table: str, saved: ResourceState, *, full: bool, fields: str | None = None
     ) -> AsyncIterator[tuple[list[Mapping[str, Any]], ResourceState, bool]]:
-        """Pages of ``table`` updated since the watermark, robust to rows moving meanwhile."""
+        """Pages of ``table`` updated since the watermark, robust to rows moving meanwhile.
+
+        ``seen`` holds ``sys_id@sys_mod_count`` of the rows already read at the watermark
+        second, so a row updated again within that same second still comes back.
+        """
         memo: dict[str, Any] = {}
         if saved.cursor and not full:
             try:
@@ -498,25 +531,23 @@ class ServiceNowConnector(ConnectorBase):
                 params["sysparm_fields"] = fields
             rows = await self._rows(table, params, endpoint=endpoint)
             fresh: list[Mapping[str, Any]] = []
+            stamps: list[datetime] = []
             newest = watermark
             for row in rows:
-                stamp = parse_utc(row.get("sys_updated_on") or None)
-                sys_id = str(row.get("sys_id") or "")
-                if stamp is None or not sys_id:
+                try:
+                    stamp = parse_utc(row.get("sys_updated_on") or None)
+                except NormalizationError:
+                    stamp = None
+                if stamp is None or not row.get("sys_id"):
                     raise self.client.shape_error(endpoint, "a row without sys_id/sys_updated_on")
-                if watermark is not None and stamp == watermark and sys_id in seen:
+                if watermark is not None and stamp == watermark and _version(row) in seen:
                     continue
                 fresh.append(row)
+                stamps.append(stamp)
                 newest = stamp if newest is None else max(newest, stamp)
             last = len(rows) < limit
-            if newest is not None and newest != watermark:
-                seen = {
-                    str(r["sys_id"])
-                    for r in fresh
-                    if parse_utc(r.get("sys_updated_on") or None) == newest
-                }
-            else:
-                seen |= {str(r["sys_id"]) for r in fresh}
+            at_newest = {_version(r) for r, t in zip(fresh, stamps, strict=True) if t == newest}
+            seen = at_newest if newest != watermark else seen | at_newest
             watermark = newest
             if not fresh and not last:
                 raise self.client.shape_error(
@@ -530,13 +561,25 @@ class ServiceNowConnector(ConnectorBase):
             if last:
                 return
 
-    def _directory_entries(self, table: str, rows: list[Mapping[str, Any]]) -> list[Any]:
-        kwargs = {
-            "sys_user": {"users": rows},
-            "sys_user_group": {"groups": rows},
-            "core_company": {"companies": rows},
-        }[table]
-        return self.learn(build_directory(self.account.name, **kwargs).entries)
+    def _learn_users(self, rows: Sequence[Mapping[str, Any]]) -> list[DirectoryEntry]:
+        """Learn ``sys_user`` rows under their sys_id and their ``user_name`` (journal authors)."""
+        built = build_directory(self.account.name, users=rows)
+        fresh = self.learn(built.entries)
+        for row in rows:
+            login, sys_id = row.get("user_name"), row.get("sys_id")
+            name = built.name(DirectoryKind.USER, sys_id)
+            if isinstance(login, str) and login and name:
+                self.directory.alias(DirectoryKind.USER, login, name)
+        return fresh
+
+    def _directory_entries(
+        self, table: str, rows: Sequence[Mapping[str, Any]]
+    ) -> list[DirectoryEntry]:
+        if table == "sys_user":
+            return self._learn_users(rows)
+        if table == "sys_user_group":
+            return self.learn(build_directory(self.account.name, groups=rows).entries)
+        return self.learn(build_directory(self.account.name, companies=rows).entries)
 
     async def _load_sla_definitions(self) -> None:
         rows = await self._rows("contract_sla", {"sysparm_fields": "sys_id,name,target"})
@@ -556,20 +599,22 @@ class ServiceNowConnector(ConnectorBase):
                     found[task].append(row)
         return found
 
-    async def _all(self, table: str, query: str) -> list[Mapping[str, Any]]:
+    async def _all(
+        self, table: str, query: str, *, fields: str | None = None
+    ) -> list[Mapping[str, Any]]:
         """Every row of an encoded query (offset paging; these rows do not move)."""
         out: list[Mapping[str, Any]] = []
         size = 1000
         for offset in range(0, 10_000_000, size):
-            rows = await self._rows(
-                table,
-                {
-                    "sysparm_query": query,
-                    "sysparm_limit": size,
-                    "sysparm_offset": offset,
-                    "sysparm_exclude_reference_link": "true",
-                },
-            )
+            params: dict[str, Any] = {
+                "sysparm_query": query,
+                "sysparm_limit": size,
+                "sysparm_offset": offset,
+                "sysparm_exclude_reference_link": "true",
+            }
+            if fields:
+                params["sysparm_fields"] = fields
+            rows = await self._rows(table, params)
             out.extend(rows)
             if len(rows) < size:
                 break
@@ -596,22 +641,112 @@ class ServiceNowConnector(ConnectorBase):
     async def pull(  # type: ignore[override]
         self, state: dict[str, ResourceState], *, full: bool = False
     ) -> AsyncIterator[Batch]:
-        """Names first (so incidents resolve them), then incidents with their SLA rows."""
+        """Names first (so incidents resolve them), then incidents with their SLA rows, then
+        the deletion check (see :meth:`_reconcile`)."""
         for table in DIRECTORY_TABLES:
             saved = state.get(table, ResourceState())
             async for rows, new_state, last in self._keyset(table, saved, full=full):
-                entries = self._directory_entries(table, list(rows))
+                entries = self._directory_entries(table, rows)
                 yield Batch(table, [], new_state, directory=entries, done=last)
         await self._load_sla_definitions()
         saved = state.get("tickets", ResourceState())
+        # A pull that starts from nothing and runs to its end has met every incident.
+        met: set[str] | None = set() if full or saved.watermark is None else None
         async for rows, new_state, last in self._keyset("incident", saved, full=full):
             ids = [str(r["sys_id"]) for r in rows]
             slas = await self._task_sla(ids) if ids else {}
             tickets = [self._normalize(r, None, slas.get(str(r["sys_id"]), [])) for r in rows]
+            if met is not None:
+                met.update(ids)
             yield Batch("tickets", tickets, new_state, done=last)
+        batch = await self._reconcile(state.get(DELETIONS, ResourceState()), met)
+        if batch is not None:
+            yield batch
+
+    async def _reconcile(self, saved: ResourceState, met: set[str] | None) -> Batch | None:
+        """Incidents deleted at the instance, which the Table API does not report.
+
+        ServiceNow has no deletion feed an integration user can rely on, so the set of incident
+        sys_ids is compared with the cache: for free after a pull that met every incident
+        (the first sync, ``--full``), otherwise by a keyset scan of bare sys_ids
+        (``sysparm_fields=sys_id``, 10,000 a page) once :data:`RECONCILE_EVERY` has passed.
+        """
+        now = self.now()
+        if met is None:
+            if saved.watermark is not None and now - saved.watermark < RECONCILE_EVERY:
+                return None
+            present = await self._incident_ids()
+        else:
+            present = frozenset(met)
+        return Batch(
+            DELETIONS, [], ResourceState(watermark=now), done=True, present=frozenset(present)
+        )
+
+    async def _incident_ids(self) -> frozenset[str]:
+        """Every incident sys_id, paged by ``sys_id>last`` (deletions meanwhile shift nothing).
+
+        The scan stops at an empty page rather than a short one: the instance applies
+        ``sysparm_limit`` before ACL filtering, so a short page need not be the last, and an
+        id missed here would delete a live ticket from the cache.
+        """
+        endpoint = f"{TABLE}/incident"
+        found: set[str] = set()
+        after = ""
+        for _ in range(1_000_000):
+            query = f"sys_id>{after}^ORDERBYsys_id" if after else "ORDERBYsys_id"
+            rows = await self._rows(
+                "incident",
+                {
+                    "sysparm_query": query,
+                    "sysparm_fields": "sys_id",
+                    "sysparm_limit": RECONCILE_PAGE,
+                    "sysparm_no_count": "true",
+                },
+                endpoint=endpoint,
+            )
+            page = [r.get("sys_id") for r in rows]
+            if not all(isinstance(i, str) and i for i in page):
+                raise self.client.shape_error(endpoint, "a row without sys_id")
+            if not page:
+                return frozenset(found)
+            highest = max(str(i) for i in page)
+            if highest <= after:
+                raise self.client.shape_error(endpoint, "sys_id pages that do not advance")
+            found.update(str(i) for i in page)
+            after = highest
+        raise self.client.shape_error(endpoint, "the sys_id scan never ended")
+
+    async def _learn_logins(self, logins: Iterable[str]) -> None:
+        """Names of journal authors (``sys_created_by`` is a ``user_name``) not yet known."""
+        wanted = sorted(
+            {
+                login
+                for login in logins
+                if login
+                and self.directory.name(DirectoryKind.USER, login) is None
+                and login not in self._unknown_logins
+                and not any(c in login for c in ",^")
+            }
+        )
+        for start in range(0, len(wanted), 100):
+            chunk = wanted[start : start + 100]
+            rows = await self._all(
+                "sys_user",
+                f"user_nameIN{','.join(chunk)}",
+                fields="sys_id,name,user_name,email",
+            )
+            self._learn_users(rows)
+        # Logins with no user (``system``, ``admin`` on some instances) are shown as they are.
+        self._unknown_logins.update(
+            w for w in wanted if self.directory.name(DirectoryKind.USER, w) is None
+        )
 
     async def fetch_details(self, tickets: Sequence[Ticket]) -> list[Ticket]:
-        """Journal entries (work notes and comments) of the tickets, in batched queries."""
+        """Journal entries (work notes and comments) of the tickets, in batched queries.
+
+        The SLA targets the tickets already carry (from the pull's ``task_sla`` query, or the
+        cache) are kept.
+        """
         if not self.sla_definitions:
             await self._load_sla_definitions()
         ids = [t.remote_id for t in tickets]
@@ -633,8 +768,13 @@ class ServiceNowConnector(ConnectorBase):
                 owner = str(row.get("element_id") or "")
                 if owner in journal:
                     journal[owner].append(row)
-        slas = await self._task_sla(ids)
-        return [self._normalize(t.raw, journal[t.remote_id], slas[t.remote_id]) for t in tickets]
+        await self._learn_logins(
+            str(row.get("sys_created_by") or "") for rows in journal.values() for row in rows
+        )
+        return [
+            dataclasses.replace(self._normalize(t.raw, journal[t.remote_id], None), sla=t.sla)
+            for t in tickets
+        ]
 
     async def _remote_updated(self, sys_id: str) -> datetime | None:
         path = f"{TABLE}/incident/{sys_id}"
@@ -656,9 +796,12 @@ class ServiceNowConnector(ConnectorBase):
             if value.isdigit():
                 return {"state": value}
             try:
-                return {"state": _STATE_CODES[Status(value.lower())]}
+                return dict(_STATE_CODES[Status(value.lower())])
             except ValueError:
-                return f"{value!r} is not a ServiceNow state; use 1-8 or new/open/on_hold/solved."
+                return (
+                    f"{value!r} is not a ServiceNow state; use 1-8 or new, open, pending, "
+                    "on_hold, solved, closed."
+                )
         if item.action is OutboxAction.PRIORITY:
             pair = _IMPACT_URGENCY.get(value.upper())
             if pair is None:

@@ -237,6 +237,12 @@ def open_store(data_dir: Path, *, create: bool = True) -> Store:
     engine = _make_engine(path)
     try:
         with engine.begin() as connection:
+            # pysqlite runs DDL outside any transaction, so a process killed halfway through
+            # creating the schema would leave tables without a revision (and every later open
+            # failing). An explicit transaction makes the whole upgrade one commit, and
+            # IMMEDIATE lets a second process that opens the cache meanwhile wait, then see it
+            # current.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
             run_migrations(connection)
     except Exception:
         engine.dispose()

@@ -32,6 +32,9 @@ from queuebench.store.writes import _insert
 SYNC_STATE = SyncStateRow.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 TICKET = TicketRow.__table__  # type: ignore[attr-defined]
+COMMENT = CommentRow.__table__  # type: ignore[attr-defined]
+SLA_TARGET = SlaTargetRow.__table__  # type: ignore[attr-defined]
+TICKET_DETAIL = TicketDetailRow.__table__  # type: ignore[attr-defined]
 
 OUTBOX_STATES = ("pending", "sent", "failed", "conflict")
 
@@ -132,8 +135,7 @@ def delete_tickets(session: Session, ids: Sequence[str]) -> int:
     if not ids:
         return 0
     con = session.connection()
-    for table in (CommentRow, SlaTargetRow, TicketDetailRow):
-        t = table.__table__  # type: ignore[attr-defined]
+    for t in (COMMENT, SLA_TARGET, TICKET_DETAIL):
         con.execute(delete(t).where(t.c.ticket_id.in_(list(ids))))
     # Other derived rows keyed to the ticket (SLA history...) go with it; found by reflection
     # so a table a later feature adds cannot block the deletion.
@@ -143,11 +145,16 @@ def delete_tickets(session: Session, ids: Sequence[str]) -> int:
             continue
         for fk in inspector.get_foreign_keys(name):
             if fk.get("referred_table") == "ticket" and fk.get("referred_columns") == ["id"]:
-                table = Table(name, MetaData(), autoload_with=con)
-                column = table.c[fk["constrained_columns"][0]]
-                con.execute(delete(table).where(column.in_(list(ids))))
+                keyed = Table(name, MetaData(), autoload_with=con)
+                column = keyed.c[fk["constrained_columns"][0]]
+                con.execute(delete(keyed).where(column.in_(list(ids))))
     result = con.execute(delete(TICKET).where(TICKET.c.id.in_(list(ids))))
     return int(result.rowcount or 0)
+
+
+def cached_remote_ids(con: Connection, account: str) -> set[str]:
+    """The remote ids of every cached ticket of an account."""
+    return {r[0] for r in con.execute("SELECT remote_id FROM ticket WHERE account = ?", [account])}
 
 
 def cached_directory(con: Connection, account: str) -> list[DirectoryEntry]:
