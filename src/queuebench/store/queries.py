@@ -53,6 +53,9 @@ class Dialect:
     # usable for words of at least ``text_index_min`` characters.
     text_index: str = "rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {p})"
     text_index_min: int = 3
+    # Names the risk-order index for the cursor's position count; without it SQLite may pick
+    # a filter's narrow index (is:breached) and test the row value of every match.
+    risk_index_hint: str = "INDEXED BY ix_ticket_queue"  # PostgreSQL: ""
 
     def text_index_term(self, word: str) -> str:
         """The index's query for a literal substring (FTS5: a quoted phrase)."""
@@ -320,8 +323,9 @@ def queue_position(
         return None
     op = ">" if descending else "<"
     key = f"({', '.join(cols)}) {op} ({', '.join('?' for _ in cols)})"
+    hint = SQLITE.risk_index_hint if sort is SortKey.RISK else ""
     row = con.execute(
-        f"SELECT count(*) FROM ticket WHERE {key} AND {where}", [*mine, *params]
+        f"SELECT count(*) FROM ticket {hint} WHERE {key} AND {where}", [*mine, *params]
     ).fetchone()
     return int(row[0])
 
