@@ -208,7 +208,12 @@ async def push_outbox(
         items = read_outbox(con, states=("pending", "failed"), accounts=[account])
         if items:
             connector.learn(cached_directory(con, account))
+    # Our own sends move a ticket's remote time: (ticket, time we read) → time we left.
+    moved: dict[tuple[str, datetime], datetime] = {}
     for entry in items:
+        base = entry.base_updated_at
+        while base is not None and (entry.ticket_id, base) in moved:
+            base = moved[(entry.ticket_id, base)]
         item = OutboxItem(
             id=entry.id,
             ticket_id=entry.ticket_id,
@@ -217,7 +222,7 @@ async def push_outbox(
             display_key=entry.display_key or entry.remote_id,
             action=OutboxAction(entry.action),
             value=entry.value,
-            base_updated_at=entry.base_updated_at,
+            base_updated_at=base,
         )
         try:
             result = await connector.push(item)
@@ -231,9 +236,9 @@ async def push_outbox(
         with store.session() as session:
             set_outbox_state(session, entry.id, result.outcome.value, error=result.error, now=now())
             if result.outcome is PushOutcome.SENT and result.remote_updated_at is not None:
-                rebase_outbox(
-                    session, entry.ticket_id, entry.base_updated_at, result.remote_updated_at, now()
-                )
+                rebase_outbox(session, entry.ticket_id, base, result.remote_updated_at, now())
+                if base is not None and result.remote_updated_at > base:
+                    moved[(entry.ticket_id, base)] = result.remote_updated_at
         if result.outcome is PushOutcome.SENT:
             report.sent += 1
         elif result.outcome is PushOutcome.CONFLICT:

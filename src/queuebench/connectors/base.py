@@ -230,5 +230,26 @@ class ConnectorBase:
                 return entry.remote_id
         return None
 
+    async def lookup_user(self, name_or_id: str) -> DirectoryEntry | None:
+        """Ask the vendor for a user the cache does not know (by default: nobody)."""
+        return None
+
+    async def resolve_user(self, name_or_id: str) -> str | None:
+        """The remote id of a user: from the cached names, else asked of the vendor."""
+        found = self.user_id(name_or_id)
+        if found is not None:
+            return found
+        entry = await self.lookup_user(name_or_id.strip())
+        if entry is None:
+            return None
+        self.learn([entry])
+        return entry.remote_id
+
+    @staticmethod
+    def same_user(name_or_id: str, *candidates: object) -> bool:
+        """Whether ``name_or_id`` names a user with one of these ids, names or emails."""
+        wanted = name_or_id.strip().lower()
+        return any(str(c).strip().lower() == wanted for c in candidates if c not in (None, ""))
+
     async def aclose(self) -> None:
         await self.client.aclose()

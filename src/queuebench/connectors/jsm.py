@@ -468,6 +468,16 @@ class JsmConnector(ConnectorBase):
             raise self.client.shape_error("/rest/api/3/myself", "no 'accountId'")
         return body
 
+    async def lookup_user(self, name_or_id: str) -> DirectoryEntry | None:
+        """The account's own user, when that is who is named (``/rest/api/3/myself``)."""
+        me = await self._myself()
+        if not self.same_user(
+            name_or_id, me.get("accountId"), me.get("displayName"), me.get("emailAddress")
+        ):
+            return None
+        entries = build_directory(self.account.name, users=[me]).entries
+        return entries[0] if entries else None
+
     async def check(self) -> str:
         me = await self._myself()
         who = me.get("emailAddress") or me.get("displayName") or me.get("accountId")
@@ -689,7 +699,7 @@ class JsmConnector(ConnectorBase):
                     "PUT", path, {"fields": {"priority": {"name": name}}}, endpoint=path
                 )
             elif item.action is OutboxAction.ASSIGNEE:
-                user = self.user_id(item.value)
+                user = await self.resolve_user(item.value)
                 if user is None:
                     return PushResult(
                         PushOutcome.FAILED,

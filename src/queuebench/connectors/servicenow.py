@@ -786,7 +786,28 @@ class ServiceNowConnector(ConnectorBase):
             raise self.client.shape_error(path, "no 'result' record")
         return parse_utc(result.get("sys_updated_on") or None)
 
-    def _change(self, item: OutboxItem) -> dict[str, str] | str:
+    async def lookup_user(self, name_or_id: str) -> DirectoryEntry | None:
+        """A ``sys_user`` by name, login or email (any user, not only the cached ones)."""
+        if not name_or_id or any(c in name_or_id for c in "^,"):
+            return None
+        rows = await self._rows(
+            "sys_user",
+            {
+                "sysparm_query": f"name={name_or_id}^ORuser_name={name_or_id}"
+                f"^ORemail={name_or_id}^ORsys_id={name_or_id}",
+                "sysparm_fields": "sys_id,name,user_name,email",
+                "sysparm_limit": 2,
+            },
+        )
+        if len(rows) != 1:  # nobody, or a name two users share
+            return None
+        entries = self._learn_users(rows)
+        sys_id = str(rows[0].get("sys_id"))
+        return next((e for e in entries if e.remote_id == sys_id), None) or next(
+            (e for e in self.directory.entries if e.remote_id == sys_id), None
+        )
+
+    async def _change(self, item: OutboxItem) -> dict[str, str] | str:
         value = item.value.strip()
         if item.action is OutboxAction.NOTE_INTERNAL:
             return {"work_notes": item.value}
@@ -807,21 +828,21 @@ class ServiceNowConnector(ConnectorBase):
             if pair is None:
                 return f"{value!r} is not a priority; use P1, P2, P3 or P4."
             return {"impact": pair[0], "urgency": pair[1]}
-        user = self.user_id(value)
+        user = await self.resolve_user(value)
         if user is None:
             return (
-                f"No ServiceNow user named {value!r} is cached for account "
-                f"{self.account.name!r}; run `queuebench sync` and try again."
+                f"No ServiceNow user named {value!r} was found for account "
+                f"{self.account.name!r} (or the name is shared); use the login or email."
             )
         return {"assigned_to": user}
 
     async def push(self, item: OutboxItem) -> PushResult:
         """``PATCH`` the incident after checking it did not change since the user read it."""
-        change = self._change(item)
-        if isinstance(change, str):
-            return PushResult(PushOutcome.FAILED, change)
         path = f"{TABLE}/incident/{item.remote_id}"
         try:
+            change = await self._change(item)
+            if isinstance(change, str):
+                return PushResult(PushOutcome.FAILED, change)
             if item.base_updated_at is not None:
                 remote = await self._remote_updated(item.remote_id)
                 if remote is not None and remote > item.base_updated_at:

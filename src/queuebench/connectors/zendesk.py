@@ -318,6 +318,10 @@ EXPORT_BUCKET = "export"
 
 EXPORT_PATH = "/api/v2/incremental/tickets/cursor.json"
 SIDELOADS = "users,groups,organizations,slas"
+_PRIORITY_VALUES = {"P1": "urgent", "P2": "high", "P3": "normal", "P4": "low"}
+"""queuebench priorities as Zendesk writes them (Zendesk's own values pass through)."""
+_STATUS_VALUES = {"on_hold": "hold"}
+"""queuebench statuses Zendesk spells differently (the others are the same word)."""
 _CURSOR_OVERLAP = 60  # seconds re-read when a cursor is refused and the watermark restarts
 
 
@@ -338,6 +342,22 @@ class ZendeskConnector(ConnectorBase):
     """A Zendesk Support account over the Ticketing API v2."""
 
     resources = ("tickets",)
+
+    async def lookup_user(self, name_or_id: str) -> DirectoryEntry | None:
+        """The account's own user, when that is who is named (``/api/v2/users/me``)."""
+        body = await self.client.get("/api/v2/users/me.json", bucket="api")
+        user = body.get("user") if isinstance(body, Mapping) else None
+        if not isinstance(user, Mapping) or not user.get("id"):
+            raise self.client.shape_error("/api/v2/users/me.json", "no 'user' object")
+        if not self.same_user(name_or_id, user.get("id"), user.get("name"), user.get("email")):
+            return None
+        return DirectoryEntry(
+            self.account.name,
+            DirectoryKind.USER,
+            str(user["id"]),
+            str(user.get("name") or user.get("email") or user["id"]),
+            user.get("email") if isinstance(user.get("email"), str) else None,
+        )
 
     async def check(self) -> str:
         body = await self.client.get("/api/v2/users/me.json", bucket="api")
@@ -474,11 +494,18 @@ class ZendeskConnector(ConnectorBase):
                 "public": item.action is OutboxAction.REPLY_PUBLIC,
             }
         elif item.action is OutboxAction.STATUS:
-            change["status"] = item.value
+            value = item.value.strip().lower()
+            change["status"] = _STATUS_VALUES.get(value, value)
         elif item.action is OutboxAction.PRIORITY:
-            change["priority"] = item.value
+            value = item.value.strip()
+            change["priority"] = _PRIORITY_VALUES.get(value.upper(), value.lower())
         elif item.action is OutboxAction.ASSIGNEE:
-            user = self.user_id(item.value)
+            try:
+                user = await self.resolve_user(item.value)
+            except TransientError:
+                raise
+            except ConnectorError as exc:
+                return PushResult(PushOutcome.FAILED, str(exc))
             if user is None:
                 return PushResult(
                     PushOutcome.FAILED,
