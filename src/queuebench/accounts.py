@@ -6,7 +6,8 @@
   name). Where no keyring backend exists, :func:`resolve_secret` reads
   ``QUEUEBENCH_SECRET_<ACCOUNT>`` or runs the account's ``password_command``; a plaintext
   file is never offered.
-- :func:`make_connector` builds the right connector with its HTTP client.
+- :func:`make_connector` builds the right connector with its HTTP client
+  (:func:`build_connector` when the account and client are made elsewhere, as in the demo).
 
 A secret is held as :class:`~queuebench.connectors.http.Secret` and never reaches the config
 file, the database, a log line or an error message.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     import httpx
 
     from queuebench.connectors.base import Connector
+    from queuebench.connectors.http import AccountClient
 
 KEYRING_SERVICE = "queuebench"
 
@@ -289,7 +291,17 @@ def make_connector(
         transport=options.transport,
         **extra,
     )
-    maps = vendor_maps(settings, account.vendor)
+    return build_connector(account, client, now=now, maps=vendor_maps(settings, account.vendor))
+
+
+def build_connector(
+    account: Account,
+    client: AccountClient,
+    *,
+    now: Callable[[], datetime],
+    maps: VendorMaps | None = None,
+) -> Connector:
+    """The vendor's connector class over an account and its client."""
     if account.vendor is Vendor.ZENDESK:
         from queuebench.connectors.zendesk import ZendeskConnector
 

@@ -51,10 +51,12 @@ def cli(ctx: click.Context) -> None:
 def demo(tickets: int, seed: int, no_tui: bool) -> None:
     """Generate the built-in sandbox data set and open the queue on it.
 
+    The data is synced from the vendors' sandbox servers (in-process) by the real connectors,
+    as `queuebench sync` would; above 10,000 tickets it goes straight through the normalisers.
     Without QUEUEBENCH_DATA_DIR the data goes to a throwaway directory removed on exit; with
     it set, it is loaded into that directory and a plain `queuebench` opens it afterwards.
     """
-    from queuebench.sandbox.demo import DEMO_ME, load_demo
+    from queuebench.sandbox.demo import DEMO_ME, SYNC_LIMIT, load_demo
     from queuebench.sla_config import sla_setup
 
     settings = _settings()
@@ -78,9 +80,14 @@ def demo(tickets: int, seed: int, no_tui: bool) -> None:
                     sla=sla_setup(settings, check_years=[now_utc().year]),
                 )
             elapsed = time.perf_counter() - started
+            how = (
+                f"synced from the sandbox servers ({summary.requests:,} requests)"
+                if summary.synced
+                else f"straight through the normalisers (over {SYNC_LIMIT:,} tickets)"
+            )
             click.echo(
                 f"Loaded {summary.tickets:,} tickets from {len(summary.accounts)} sandbox accounts "
-                f"({', '.join(summary.accounts)}) into {store.path} in {elapsed:.1f} s.",
+                f"({', '.join(summary.accounts)}) into {store.path} in {elapsed:.1f} s, {how}.",
                 err=True,
             )
             if no_tui:

@@ -22,6 +22,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from queuebench.accounts import AccountError, ClientOptions, make_connector
 from queuebench.config import Settings
@@ -51,9 +52,13 @@ from queuebench.store.sync_writes import (
 )
 from queuebench.store.writes import upsert_account, upsert_directory, upsert_tickets
 
+if TYPE_CHECKING:
+    from queuebench.domain.sla_clocks import SlaSetup
+
 __all__ = [
     "AccountReport",
     "PushReport",
+    "current_sla",
     "fetch_conversation",
     "push_outbox",
     "sync_account",
@@ -109,8 +114,15 @@ async def sync_account(
     full: bool = False,
     me: Sequence[str] = (),
     progress: Progress | None = None,
+    every_conversation: bool = False,
+    sla: SlaSetup | None = None,
 ) -> AccountReport:
-    """Pull one account into the cache, batch by batch; errors end up in the report."""
+    """Pull one account into the cache, batch by batch; errors end up in the report.
+
+    ``every_conversation`` fetches the conversation of every ticket, closed ones too (the demo,
+    whose sandbox is gone once it has loaded). ``sla`` (the configured calendars and policies)
+    gives tickets without vendor SLA computed clocks as they are written.
+    """
     account = connector.account
     report = AccountReport(account.name)
     started_requests = connector.client.requests_sent
@@ -139,7 +151,8 @@ async def sync_account(
             wanted = [
                 t
                 for t in tickets
-                if not t.status.is_done
+                if every_conversation
+                or not t.status.is_done
                 or t.id in cached
                 or (t.assignee is not None and t.assignee.lower() in mine)
             ]
@@ -166,7 +179,7 @@ async def sync_account(
             stamp = now()
             with store.session() as session:
                 upsert_directory(session, batch.directory)
-                upsert_tickets(session, tickets, stamp)
+                upsert_tickets(session, tickets, stamp, sla)
                 report.deleted += delete_tickets(
                     session, [ticket_id(account.name, rid) for rid in removed]
                 )
@@ -253,6 +266,15 @@ async def push_outbox(
 # --- several accounts -----------------------------------------------------------------------
 
 
+def current_sla(store: Store, settings: Settings, now: datetime) -> SlaSetup:
+    """The SLA setup synced tickets are written with, after bringing the cache's computed
+    clocks up to it (they are recomputed once when the configuration changed)."""
+    from queuebench.sla_config import ensure_current, sla_setup
+
+    ensure_current(store, settings, now)
+    return sla_setup(settings)
+
+
 async def sync_accounts(
     store: Store,
     settings: Settings,
@@ -269,10 +291,12 @@ async def sync_accounts(
     """Sync (pull, then push) each named account (all configured ones by default).
 
     Accounts run side by side; each has its own rate ceiling. An account whose secret cannot
-    be found gets an error in its report; the others still sync.
+    be found gets an error in its report; the others still sync. Tickets without vendor SLA
+    get computed clocks from the configured policies (:func:`current_sla`).
     """
     wanted = list(names) if names is not None else sorted(settings.accounts)
     reports: list[AccountReport] = []
+    sla = current_sla(store, settings, now()) if pull and wanted else None
 
     async def one(name: str) -> AccountReport:
         owned = connectors is None or name not in connectors
@@ -289,7 +313,13 @@ async def sync_accounts(
             report = AccountReport(name)
             if pull:
                 report = await sync_account(
-                    store, connector, now=now, full=full, me=settings.user.names, progress=progress
+                    store,
+                    connector,
+                    now=now,
+                    full=full,
+                    me=settings.user.names,
+                    progress=progress,
+                    sla=sla,
                 )
             if push and report.error is None:
                 report.push = await push_outbox(store, connector, now=now)
@@ -323,8 +353,9 @@ async def fetch_conversation(
         (detailed,) = await connector.fetch_details([raw_ticket])
     finally:
         await connector.aclose()
+    sla = current_sla(store, settings, now())
     with store.session() as session:
-        upsert_tickets(session, [detailed], now())
+        upsert_tickets(session, [detailed], now(), sla)
     with store.read() as con:
         return get_ticket(con, ticket.id)
 

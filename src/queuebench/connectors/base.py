@@ -174,8 +174,9 @@ class Connector(Protocol):
         """Send one outbox item; conflicts and vendor refusals are results, not exceptions."""
         ...
 
-    def learn(self, entries: Iterable[DirectoryEntry]) -> None:
-        """Names the cache already knows (so unchanged users still resolve)."""
+    def learn(self, entries: Iterable[DirectoryEntry]) -> list[DirectoryEntry]:
+        """Names the cache already knows (so unchanged users still resolve); returns the
+        entries that were new or renamed."""
         ...
 
     async def aclose(self) -> None:

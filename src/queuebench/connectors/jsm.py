@@ -438,7 +438,7 @@ def _paged_values(page: Any) -> tuple[list[Any], bool] | None:
 class JsmConnector(ConnectorBase):
     """A Jira Service Management Cloud site (platform REST v3 + servicedeskapi)."""
 
-    resources = ("tickets",)
+    resources: tuple[str, ...] = ("tickets",)
     sla_per_ticket = True
 
     @property

@@ -473,7 +473,7 @@ def _version(row: Mapping[str, Any]) -> str:
 class ServiceNowConnector(ConnectorBase):
     """A ServiceNow instance's incidents over the Table API."""
 
-    resources = (*DIRECTORY_TABLES, "tickets", DELETIONS)
+    resources: tuple[str, ...] = (*DIRECTORY_TABLES, "tickets", DELETIONS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -341,7 +341,7 @@ def _list_of(page: Mapping[str, Any], key: str) -> list[Any]:
 class ZendeskConnector(ConnectorBase):
     """A Zendesk Support account over the Ticketing API v2."""
 
-    resources = ("tickets",)
+    resources: tuple[str, ...] = ("tickets",)
 
     async def lookup_user(self, name_or_id: str) -> DirectoryEntry | None:
         """The account's own user, when that is who is named (``/api/v2/users/me``)."""
