@@ -251,11 +251,13 @@ class CaseScreen(WorkbenchScreen):
             self.ticket = ticket
 
     class OutboxRead(Message):
-        """This case's queued writes, as lines for the outbox section."""
+        """This case's queued writes, as lines for the outbox section; ``waiting`` says
+        whether any is still pending (so the section is re-read until each has ended)."""
 
-        def __init__(self, lines: list[str]) -> None:
+        def __init__(self, lines: list[str], waiting: bool = False) -> None:
             super().__init__()
             self.lines = lines
+            self.waiting = waiting
 
     class ConversationFetched(Message):
         """An on-demand fetch of the conversation ended (``error`` names the fix)."""
@@ -281,6 +283,7 @@ class CaseScreen(WorkbenchScreen):
         self.ticket: Ticket | None = None
         self.fetch_error: str | None = None
         self._fetching = False
+        self._outbox_waiting = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -375,7 +378,7 @@ class CaseScreen(WorkbenchScreen):
             if e.error and e.state != "sent":
                 line += f"\n      {e.error}"
             lines.append(line)
-        self.post_message(self.OutboxRead(lines))
+        self.post_message(self.OutboxRead(lines, any(e.state == "pending" for e in entries)))
 
     def on_case_screen_outbox_read(self, message: OutboxRead) -> None:
         found = self.query("#case-outbox")
@@ -383,6 +386,7 @@ class CaseScreen(WorkbenchScreen):
             return
         found.first(Static).update(Content("\n".join(message.lines)))
         self.query_one("#case-outbox-section").display = bool(message.lines)
+        self._outbox_waiting = message.waiting
 
     def action_queue_write(self, action: str) -> None:
         """Ask for a note, reply, status, priority or assignee and queue it in the outbox."""
@@ -484,6 +488,8 @@ class CaseScreen(WorkbenchScreen):
             self.query_one("#case-sla", Static).update(
                 sla_table(self.ticket.sla, self.clock(), self.zone, self.disagreements)
             )
+            if self._outbox_waiting:  # a background sync may have sent them meanwhile
+                self._load_outbox()
 
     def action_back(self) -> None:
         """Return to the queue (its cursor is still on this ticket)."""
