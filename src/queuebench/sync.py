@@ -173,9 +173,12 @@ async def sync_account(
                 tickets = [detailed.get(t.id, t) for t in tickets]
             removed = list(batch.deleted)
             if batch.present is not None:
-                # A reconciliation: what the cache holds beyond the vendor's full id set.
+                # A reconciliation: what the cache holds beyond the vendor's full id set, once
+                # the vendor confirms each is really gone.
                 with store.read() as con:
-                    removed += sorted(cached_remote_ids(con, account.name) - batch.present)
+                    missing = sorted(cached_remote_ids(con, account.name) - batch.present)
+                if missing:
+                    removed += await connector.confirm_deleted(missing)
             stamp = now()
             with store.session() as session:
                 upsert_directory(session, batch.directory)

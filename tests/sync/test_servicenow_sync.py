@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,14 @@ from tests.sync.helpers import (
 )
 
 INCIDENTS = "/api/now/table/incident"
+
+
+def _id_query(entry: Any) -> str | None:
+    """``scan`` for a page of the id scan, ``IN <ids>`` for a deletion check, else None."""
+    if entry.path != INCIDENTS or entry.arg("sysparm_fields") != "sys_id":
+        return None
+    query = entry.arg("sysparm_query") or ""
+    return f"IN {query.removeprefix('sys_idIN')}" if query.startswith("sys_idIN") else "scan"
 
 
 def test_servicenow_full_incremental_and_deleted_incidents(
@@ -63,12 +72,10 @@ def test_servicenow_full_incremental_and_deleted_incidents(
         before = len(server.requests.entries())
         result = run("sync")
         assert "1 deleted" in result.stderr
-        scans = [
-            e
-            for e in server.requests.entries()[before:]
-            if e.path == INCIDENTS and e.arg("sysparm_fields") == "sys_id"
-        ]
-        assert len(scans) == 2  # one page of ids, then the empty page that ends the scan
+        sent = server.requests.entries()[before:]
+        # One page of ids, then the empty page that ends the scan; then the one id missing
+        # from it is confirmed gone.
+        assert [_id_query(e) for e in sent if _id_query(e)] == ["scan", "scan", f"IN {gone}"]
         expected = expected_servicenow(server, "snow", later)
         assert f"snow:{gone}" not in expected and len(expected) == 27
         assert_cache_equals(expected)
@@ -88,7 +95,8 @@ def test_servicenow_full_sync_drops_incidents_deleted_meanwhile_without_a_scan()
         result = run("sync", "--full")
         assert "1 deleted" in result.stderr
         sent = server.requests.entries()[before:]
-        assert not [e for e in sent if e.arg("sysparm_fields") == "sys_id"]
+        # The full pull met every incident: no scan, only the confirmation.
+        assert [_id_query(e) for e in sent if _id_query(e)] == [f"IN {gone}"]
         assert f"snow:{gone}" not in {r["id"] for r in listed()}
         assert_cache_equals(expected_servicenow(server, "snow"))
 

@@ -16,9 +16,9 @@ Flow of one pull::
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -28,6 +28,8 @@ from queuebench.domain.models import DirectoryEntry, DirectoryKind, Ticket, Vend
 from queuebench.domain.normalize import VendorMaps
 
 __all__ = [
+    "DELETIONS",
+    "RECONCILE_EVERY",
     "Account",
     "Batch",
     "Connector",
@@ -56,6 +58,13 @@ class Account:
     user: str | None = None
     auth: str = "token"
     options: dict[str, Any] = field(default_factory=dict)
+
+
+DELETIONS = "deletions"
+"""The sync resource of a deletion check; its watermark is when the last one ran."""
+RECONCILE_EVERY = timedelta(hours=24)
+"""How often an incremental sync compares a vendor's ticket ids with the cache (JSM and
+ServiceNow report no deletions)."""
 
 
 def secret_env_var(account: str) -> str:
@@ -179,6 +188,11 @@ class Connector(Protocol):
         entries that were new or renamed."""
         ...
 
+    async def confirm_deleted(self, remote_ids: Sequence[str]) -> list[str]:
+        """Of cached tickets a reconciliation (``Batch.present``) did not meet, those the
+        vendor confirms are gone (a scan that missed a row must not delete a live ticket)."""
+        ...
+
     async def aclose(self) -> None:
         """Close the HTTP client."""
         ...
@@ -230,6 +244,31 @@ class ConnectorBase:
             ):
                 return entry.remote_id
         return None
+
+    async def confirm_deleted(self, remote_ids: Sequence[str]) -> list[str]:
+        """See :meth:`Connector.confirm_deleted` (by default the reconciliation is trusted)."""
+        return list(remote_ids)
+
+    async def reconciliation(
+        self,
+        saved: ResourceState,
+        met: set[str] | None,
+        scan: Callable[[], Awaitable[frozenset[str]]],
+    ) -> Batch | None:
+        """The deletion check of a vendor with no deletion feed, as a :data:`DELETIONS` batch.
+
+        ``met`` is every id a pull met when it started from nothing and ran to its end (the
+        check is then free); otherwise ``scan`` lists the vendor's ids, at most once per
+        :data:`RECONCILE_EVERY` (the resource's watermark is the last check).
+        """
+        now = self.now()
+        if met is not None:
+            present = frozenset(met)
+        elif saved.watermark is not None and now - saved.watermark < RECONCILE_EVERY:
+            return None
+        else:
+            present = await scan()
+        return Batch(DELETIONS, [], ResourceState(watermark=now), done=True, present=present)
 
     async def lookup_user(self, name_or_id: str) -> DirectoryEntry | None:
         """Ask the vendor for a user the cache does not know (by default: nobody)."""

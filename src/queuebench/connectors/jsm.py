@@ -53,6 +53,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from queuebench.connectors.adf import adf_to_markdown
 from queuebench.connectors.base import (
+    DELETIONS,
     Batch,
     ConnectorBase,
     OutboxAction,
@@ -410,6 +411,8 @@ def _comment_order(comment: Comment) -> tuple[datetime, int, str]:
 # --- the connector --------------------------------------------------------------------------
 
 SEARCH_PATH = "/rest/api/3/search/jql"
+ID_PAGE = 5000
+"""Issues a page of an id-only search returns (Jira allows more when only ids are asked)."""
 OVERLAP = timedelta(minutes=2)
 """How far each incremental JQL window reaches back before the last ``updated`` seen."""
 
@@ -438,7 +441,7 @@ def _paged_values(page: Any) -> tuple[list[Any], bool] | None:
 class JsmConnector(ConnectorBase):
     """A Jira Service Management Cloud site (platform REST v3 + servicedeskapi)."""
 
-    resources: tuple[str, ...] = ("tickets",)
+    resources: tuple[str, ...] = ("tickets", DELETIONS)
     sla_per_ticket = True
 
     @property
@@ -483,7 +486,9 @@ class JsmConnector(ConnectorBase):
         who = me.get("emailAddress") or me.get("displayName") or me.get("accountId")
         return f"signed in to {self.account.base_url} as {who}"
 
-    def _jql(self, since: datetime | None, tz: ZoneInfo) -> str:
+    def _jql(
+        self, since: datetime | None, tz: ZoneInfo, order: str = "updated ASC, key ASC"
+    ) -> str:
         clauses = []
         project = self.account.options.get("project")
         if project:
@@ -494,7 +499,7 @@ class JsmConnector(ConnectorBase):
         else:
             # Jira refuses unbounded searches: a full sync is bounded by the epoch.
             clauses.append('updated >= "1970-01-01 00:00"')
-        return " AND ".join(clauses) + " ORDER BY updated ASC, key ASC"
+        return " AND ".join(clauses) + f" ORDER BY {order}"
 
     def _entries(self, raw: Mapping[str, Any]) -> list[DirectoryEntry]:
         fields = raw.get("fields")
@@ -551,6 +556,8 @@ class JsmConnector(ConnectorBase):
             tz = ZoneInfo("UTC")
         watermark = None if full else saved.watermark
         recent: dict[str, str] = {} if full else dict(memo.get("recent") or {})
+        # A pull that starts from nothing and runs to its end has met every issue.
+        met: set[str] | None = set() if watermark is None else None
         jql = self._jql(watermark, tz)
         token: str | None = None
         page_size = int(self.account.options.get("page_size", 100))
@@ -571,6 +578,8 @@ class JsmConnector(ConnectorBase):
                 fields = raw.get("fields")
                 updated_raw = fields.get("updated") if isinstance(fields, Mapping) else None
                 rid = str(raw.get("id"))
+                if met is not None:
+                    met.add(rid)
                 if recent.get(rid) == updated_raw:
                     continue  # seen in the overlap window of an earlier page or run
                 entries.extend(self.learn(self._entries(raw)))
@@ -591,8 +600,57 @@ class JsmConnector(ConnectorBase):
                 done=last,
             )
             if last:
-                return
-        raise self.client.shape_error(SEARCH_PATH, "the search never reached its last page")
+                break
+        else:
+            raise self.client.shape_error(SEARCH_PATH, "the search never reached its last page")
+        # Search reports no deletions: compare the issue ids with the cache.
+        batch = await self.reconciliation(
+            state.get(DELETIONS, ResourceState()), met, lambda: self._issue_ids(tz)
+        )
+        if batch is not None:
+            yield batch
+
+    async def _issue_ids(self, tz: ZoneInfo) -> frozenset[str]:
+        """Every issue id (searches for ids alone return up to 5,000 a page)."""
+        jql = self._jql(None, tz, order="key ASC")
+        found: set[str] = set()
+        token: str | None = None
+        for _ in range(1_000_000):
+            params: dict[str, Any] = {"jql": jql, "maxResults": ID_PAGE, "fields": "id"}
+            if token:
+                params["nextPageToken"] = token
+            page = await self.client.get(SEARCH_PATH, params, bucket="api", endpoint=SEARCH_PATH)
+            issues = page.get("issues") if isinstance(page, Mapping) else None
+            if not isinstance(issues, list) or not all(
+                isinstance(i, Mapping) and i.get("id") for i in issues
+            ):
+                raise self.client.shape_error(SEARCH_PATH, "no 'issues' list of ids")
+            found.update(str(i["id"]) for i in issues)
+            token = page.get("nextPageToken") or None
+            if page.get("isLast") or token is None:
+                return frozenset(found)
+        raise self.client.shape_error(SEARCH_PATH, "the id search never reached its last page")
+
+    async def confirm_deleted(self, remote_ids: Sequence[str]) -> list[str]:
+        """The ids an ``id in (...)`` search (100 a request) no longer finds."""
+        gone: list[str] = []
+        for start in range(0, len(remote_ids), 100):
+            chunk = [i for i in remote_ids[start : start + 100] if i.isdigit()]
+            if not chunk:
+                continue
+            jql = f"id in ({', '.join(chunk)}) ORDER BY key ASC"
+            page = await self.client.get(
+                SEARCH_PATH,
+                {"jql": jql, "maxResults": 100, "fields": "id"},
+                bucket="api",
+                endpoint=SEARCH_PATH,
+            )
+            issues = page.get("issues") if isinstance(page, Mapping) else None
+            if not isinstance(issues, list):
+                raise self.client.shape_error(SEARCH_PATH, "no 'issues' list")
+            found = {str(i.get("id")) for i in issues if isinstance(i, Mapping)}
+            gone += [i for i in chunk if i not in found]
+        return gone
 
     async def _paged(self, path: str, params: dict[str, Any]) -> list[Any]:
         values: list[Any] = []

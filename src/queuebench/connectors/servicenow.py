@@ -55,10 +55,11 @@ import html
 import json
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from queuebench.connectors.base import (
+    DELETIONS,
     Batch,
     ConnectorBase,
     OutboxAction,
@@ -441,10 +442,6 @@ def normalize_ticket(
 
 TABLE = "/api/now/table"
 DIRECTORY_TABLES = ("sys_user", "sys_user_group", "core_company")
-DELETIONS = "deletions"
-"""The sync resource whose watermark is the time of the last deletion check."""
-RECONCILE_EVERY = timedelta(hours=24)
-"""How often an incremental sync compares the instance's incident ids with the cache."""
 RECONCILE_PAGE = 10_000
 _MAX_SEEN = 5000  # rows sharing one sys_updated_on second we widen a page for
 
@@ -659,35 +656,28 @@ class ServiceNowConnector(ConnectorBase):
             if met is not None:
                 met.update(ids)
             yield Batch("tickets", tickets, new_state, done=last)
-        batch = await self._reconcile(state.get(DELETIONS, ResourceState()), met)
+        # The Table API reports no deletions: compare the incident sys_ids with the cache.
+        batch = await self.reconciliation(
+            state.get(DELETIONS, ResourceState()), met, self._incident_ids
+        )
         if batch is not None:
             yield batch
 
-    async def _reconcile(self, saved: ResourceState, met: set[str] | None) -> Batch | None:
-        """Incidents deleted at the instance, which the Table API does not report.
-
-        ServiceNow has no deletion feed an integration user can rely on, so the set of incident
-        sys_ids is compared with the cache: for free after a pull that met every incident
-        (the first sync, ``--full``), otherwise by a keyset scan of bare sys_ids
-        (``sysparm_fields=sys_id``, 10,000 a page) once :data:`RECONCILE_EVERY` has passed.
-        """
-        now = self.now()
-        if met is None:
-            if saved.watermark is not None and now - saved.watermark < RECONCILE_EVERY:
-                return None
-            present = await self._incident_ids()
-        else:
-            present = frozenset(met)
-        return Batch(
-            DELETIONS, [], ResourceState(watermark=now), done=True, present=frozenset(present)
-        )
+    async def confirm_deleted(self, remote_ids: Sequence[str]) -> list[str]:
+        """The sys_ids a ``sys_idIN`` query (100 a request) no longer finds."""
+        gone: list[str] = []
+        for start in range(0, len(remote_ids), 100):
+            chunk = list(remote_ids[start : start + 100])
+            rows = await self._all("incident", f"sys_idIN{','.join(chunk)}", fields="sys_id")
+            found = {str(r.get("sys_id")) for r in rows}
+            gone += [i for i in chunk if i not in found]
+        return gone
 
     async def _incident_ids(self) -> frozenset[str]:
         """Every incident sys_id, paged by ``sys_id>last`` (deletions meanwhile shift nothing).
 
-        The scan stops at an empty page rather than a short one: the instance applies
-        ``sysparm_limit`` before ACL filtering, so a short page need not be the last, and an
-        id missed here would delete a live ticket from the cache.
+        The instance applies ``sysparm_limit`` before ACL filtering, so a short page need not
+        be the last; the scan goes on until a page comes back empty.
         """
         endpoint = f"{TABLE}/incident"
         found: set[str] = set()
