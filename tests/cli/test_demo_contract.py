@@ -8,7 +8,6 @@ import re
 import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -71,8 +70,12 @@ def test_list_json_honours_the_contract(demo_env: dict[str, str]) -> None:
         running = []
         for t in r["sla"]:
             assert set(t) == {"metric", "breach_at", "stage", "source"}
-            assert t["metric"] in {"first_response", "next_response", "resolution",
-                                   "periodic_update"}
+            assert t["metric"] in {
+                "first_response",
+                "next_response",
+                "resolution",
+                "periodic_update",
+            }
             assert t["stage"] in {"active", "paused", "achieved", "breached"}
             if t["breach_at"] is not None:
                 assert ISO_Z.match(t["breach_at"])
@@ -87,8 +90,12 @@ def test_list_json_honours_the_contract(demo_env: dict[str, str]) -> None:
     assert re.match(r"^SUP-\d+$", displays["jsm"])
     assert re.match(r"^INC\d{7}$", displays["servicenow"])
     assert any(r["priority"] is None for r in rows)
-    assert {t["stage"] for r in rows for t in r["sla"]} == {"active", "paused", "achieved",
-                                                            "breached"}
+    assert {t["stage"] for r in rows for t in r["sla"]} == {
+        "active",
+        "paused",
+        "achieved",
+        "breached",
+    }
 
 
 def contract_key(r: dict) -> tuple:
@@ -122,8 +129,9 @@ def test_list_order_is_the_contract_order(demo_env: dict[str, str]) -> None:
 
 def test_filter_view_and_limit(demo_env: dict[str, str]) -> None:
     rows = json.loads(qb("list", "--json", "--filter", "vendor:jsm is:open", env=demo_env).stdout)
-    assert rows and all(r["vendor"] == "jsm" and r["status"] not in ("solved", "closed")
-                        for r in rows)
+    assert rows and all(
+        r["vendor"] == "jsm" and r["status"] not in ("solved", "closed") for r in rows
+    )
     breached = json.loads(qb("list", "--json", "--view", "breached", env=demo_env).stdout)
     now = parse(NOW)
     assert breached and all(parse(r["next_breach_at"]) <= now for r in breached)
