@@ -4,12 +4,21 @@ resource."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from queuebench.accounts import ClientOptions, write_account
+from queuebench.config import load_settings
+from queuebench.sandbox.server import transport
+from queuebench.store.engine import open_store
+from queuebench.sync import sync_accounts
 from tests.sync.helpers import (
     SYNC_NOW,
     add_account,
@@ -148,3 +157,61 @@ def test_servicenow_internal_note_is_a_work_note_and_a_remote_change_is_a_confli
         assert [(c["body"], c["public"]) for c in comments].count(
             ("Escalated — siehe Ticket 設定", False)
         ) == 1
+
+
+class _EditsWhilePaging(httpx.AsyncBaseTransport):
+    """The sandbox in-process, with someone editing incidents between our incident pages."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self.inner = transport(server.app)
+        self.pages = 0
+        self.edited: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.url.path == INCIDENTS and "sysparm_fields" not in request.url.params:
+            self.pages += 1
+            if self.pages in (2, 3):
+                # Rows already read are updated: they move to the end of the ordered result,
+                # which shifts every row not yet read one place back.
+                self.server.clock.advance(1)
+                rows = sorted(
+                    self.server.app.live_incidents(),
+                    key=lambda r: (r["sys_updated_on"], r["sys_id"]),
+                )
+                for row in rows[:2]:  # the two read first
+                    self.server.app.touch(
+                        row["sys_id"], {"short_description": f"edit {self.pages}"}
+                    )
+                    self.edited.append(row["sys_id"])
+        return response
+
+
+def test_incidents_edited_while_we_page_are_neither_skipped_nor_doubled() -> None:
+    with sandbox("servicenow", tickets=40) as server:
+        add_account("snow", "servicenow", server)
+        write_account(
+            "snow",
+            {"vendor": "servicenow", "url": server.base_url, "user": "maya.lindqvist",
+             "auth": "basic", "page_size": 6},
+        )  # fmt: skip
+        shifting = _EditsWhilePaging(server)
+        store = open_store(Path(os.environ["QUEUEBENCH_DATA_DIR"]))
+        try:
+            (report,) = asyncio.run(
+                sync_accounts(
+                    store,
+                    load_settings(),
+                    now=lambda: SYNC_NOW,
+                    options=ClientOptions(transport=shifting),
+                )
+            )
+        finally:
+            store.close()
+        assert report.error is None, report.error
+        assert shifting.pages > 3 and len(shifting.edited) == 4
+        expected = expected_servicenow(server, "snow")
+        assert len(expected) == 40
+        assert_cache_equals(expected)
+        assert {shown(f"snow:{i}")["subject"] for i in shifting.edited} <= {"edit 2", "edit 3"}
