@@ -90,6 +90,10 @@ def test_sla_labels_read_without_colour() -> None:
     assert one(timedelta(hours=1, minutes=5), SlaStage.ACTIVE) == "1:05"
     assert one(timedelta(days=2, hours=4), SlaStage.ACTIVE) == "2d 04h"
     assert one(None, SlaStage.PAUSED) == "PAUSED"
+    paused_with_time_left = SlaTarget(
+        SlaMetric.RESOLUTION, None, SlaStage.PAUSED, remaining_seconds=3 * 3600 + 20 * 60
+    )
+    assert sla_label([paused_with_time_left], NOW) == "PAUSED 3:20"
     assert one(timedelta(hours=-1), SlaStage.ACHIEVED) == "met"
     assert sla_label([], NOW) == "—"
     assert format_duration(timedelta(seconds=59)) == "0:00"

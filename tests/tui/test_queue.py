@@ -77,7 +77,7 @@ async def test_sla_column_reads_without_colour(app) -> None:
         assert lines["SUP-88"] == "BREACHED -0:10"
         assert lines["INC0010042"] == "0:42"
         assert lines["INC0010050"] == "2d 04h"
-        assert lines["#4533"] == "PAUSED"
+        assert lines["#4533"] == "PAUSED 3:00"  # the business time the clock has left
         assert lines["#4540"] == "met"
         assert lines["SUP-99"] == "—"
 

@@ -217,7 +217,8 @@ def next_breach_at(targets: Iterable[SlaTarget], now: datetime) -> datetime | No
 def sla_label(targets: Iterable[SlaTarget], now: datetime) -> str:
     """A colour-free label for the queue's SLA column.
 
-    ``BREACHED -0:42`` when overdue, ``1:05`` / ``2d 04h`` to the next breach, ``PAUSED`` when
+    ``BREACHED -0:42`` when overdue, ``1:05`` / ``2d 04h`` to the next breach, ``PAUSED`` (with
+    the business time left, ``PAUSED 3:20``, when the clock reports it) when
     every running clock is paused, ``met`` when all are achieved, ``—`` without SLA.
     """
     targets = tuple(targets)
@@ -229,7 +230,13 @@ def sla_label(targets: Iterable[SlaTarget], now: datetime) -> str:
         return format_duration(delta)
     stages = {effective_stage(t, now) for t in targets}
     if SlaStage.PAUSED in stages:
-        return "PAUSED"
+        # A paused clock has no instant; show the business time it has left when known.
+        left = [
+            t.remaining_seconds
+            for t in targets
+            if t.remaining_seconds is not None and effective_stage(t, now) is SlaStage.PAUSED
+        ]
+        return f"PAUSED {format_duration(timedelta(seconds=min(left)))}" if left else "PAUSED"
     if stages and stages == {SlaStage.ACHIEVED}:
         return "met"
     return "—"

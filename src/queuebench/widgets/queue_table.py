@@ -184,7 +184,9 @@ def sla_state(row: QueueRow, now: datetime) -> str:
             return "breached"
         return "due" if nb - now <= timedelta(hours=1) else "active"
     label = sla_label(row.sla, now)
-    return {"PAUSED": "paused", "met": "met"}.get(label, "none")
+    if label.startswith("PAUSED"):
+        return "paused"
+    return {"met": "met"}.get(label, "none")
 
 
 def row_cells(row: QueueRow, now: datetime, sort: SortKey = SortKey.RISK) -> dict[str, str]:
