@@ -189,7 +189,7 @@ def list_(
     now = now_utc()
     ensure_current(store, settings, now)
     rows = _iter_queue(store, settings, filter_text, view, sort, limit, now)
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     try:
         if as_json:
             # Fetch the first row before printing, so an error never leaves half a JSON array.
