@@ -186,17 +186,6 @@ def default_views() -> list[ViewSettings]:
     ]
 
 
-def default_views() -> list[ViewSettings]:
-    """The views every new user gets."""
-    return [
-        ViewSettings(name="All", filter=""),
-        ViewSettings(name="Open", filter="is:open"),
-        ViewSettings(name="Mine", filter="is:mine is:open"),
-        ViewSettings(name="Breached", filter="is:breached is:open"),
-        ViewSettings(name="Unassigned", filter="is:unassigned is:open"),
-    ]
-
-
 class HolidaySettings(Struct, forbid_unknown_fields=True, kw_only=True):
     """A calendar's holidays: a country's public holidays and/or explicit dates."""
 
