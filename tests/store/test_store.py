@@ -296,3 +296,29 @@ def test_text_index_follows_inserts_renames_and_deletes(store) -> None:
     keys, (where, _), total = both("ho")  # shorter than a trigram: no index, same answer
     assert "ticket_fts" not in where and total == 27
     assert both('say "hi')[2] == 0  # a quote in the word cannot break the index query
+
+
+def test_text_index_and_instr_agree_on_demo_data(tmp_path: Path) -> None:
+    """The substring index is the matcher for long words; it must answer exactly as instr."""
+    from queuebench.sandbox.demo import load_demo
+
+    st = open_store(tmp_path / "demo")
+    load_demo(st, tickets=400, seed=3, now=NOW, sync=False)
+    words = ["sso", "müller", "東京", "saml signature", "webhook 502", "café", "o'brien",
+             "zzz-nothing", "-", "ß", "ōsaka", "#40", "inc00"]  # fmt: skip
+    with st.read() as con:
+        for text in words:
+            flt = parse_filter(f'"{text}"') if " " in text else parse_filter(text)
+            exact = [r.display_key for r in queries.queue_window(con, flt, NOW, limit=-1)]
+            where, params = queries.filter_sql(flt, NOW, text_index=False)
+            plain = [
+                r[0]
+                for r in con.execute(
+                    f"SELECT display_key FROM ticket WHERE {where} "
+                    "ORDER BY queue_group, queue_a, queue_b, id",
+                    params,
+                )
+            ]
+            assert exact == plain, text
+            assert queries.count_queue(con, flt, NOW) == len(plain), text
+    st.close()
