@@ -51,7 +51,11 @@ class Dialect:
     contains: str = "instr({col}, {p}) > 0"  # PostgreSQL: "strpos({col}, {p}) > 0"
     # A substring index over ``search_text`` (SQLite: FTS5 trigram; PostgreSQL: pg_trgm),
     # usable for words of at least ``text_index_min`` characters.
-    text_index: str = "rowid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {p})"
+    text_index: str = "{rowid} IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH {p})"
+    # The same test written so the planner cannot drive the query from it (SQLite: unary +),
+    # for a page that should walk its sort index and only test membership on the way.
+    rowid_driving: str = "rowid"
+    rowid_filtering: str = "+rowid"
     text_index_count: str = "SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH {p}"
     text_index_min: int = 3
     # Names the risk-order index for the cursor's position count; without it SQLite may pick
@@ -153,6 +157,7 @@ def filter_sql(
     dialect: Dialect = SQLITE,
     *,
     text_index: bool = True,
+    drive_by_text_index: bool = True,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) of a parsed filter; ``me``: the user's names.
 
@@ -169,7 +174,9 @@ def filter_sql(
     if text_index:
         index_terms += [o.lower() for o in flt.organizations if len(o) >= dialect.text_index_min]
     if index_terms:
-        sql.parts.append(dialect.text_index.format(p=sql.p(dialect.text_index_term(index_terms))))
+        rowid = dialect.rowid_driving if drive_by_text_index else dialect.rowid_filtering
+        term = sql.p(dialect.text_index_term(index_terms))
+        sql.parts.append(dialect.text_index.format(rowid=rowid, p=term))
     for word in flt.words:
         if not (text_index and word.lower() in long_words):
             sql.parts.append(sql.contains("search_text", word.lower()))
@@ -284,7 +291,7 @@ def queue_window(
             walk_index = False  # fetch the text index's matches and sort them
         else:
             walk_index = walk <= _WALK_LIMIT[sort is SortKey.RISK]
-    where, params = filter_sql(flt, now, me)
+    where, params = filter_sql(flt, now, me, drive_by_text_index=not walk_index)
     scan = filtered and not walk_index
     ids = [
         r[0]
