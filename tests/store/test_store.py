@@ -322,3 +322,23 @@ def test_text_index_and_instr_agree_on_demo_data(tmp_path: Path) -> None:
             assert exact == plain, text
             assert queries.count_queue(con, flt, NOW) == len(plain), text
     st.close()
+
+
+@pytest.mark.parametrize("probe", [5_000, 3])
+def test_position_counted_from_either_end_is_the_same(
+    store, probe: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "_POSITION_PROBE", probe)  # 3: every counting path runs
+    seed(store, [make_ticket(n, updated_ago=timedelta(minutes=n)) for n in range(1, 41)])
+    flt = parse_filter("")
+    with store.read() as con:
+        total = queries.count_queue(con, flt, NOW)
+        order = [r.id for r in queries.queue_window(con, flt, NOW, limit=-1, sort=SortKey.UPDATED)]
+        for pos, ticket_id in enumerate(order):
+            for t in (None, total):
+                assert queries.queue_position(
+                    con, flt, NOW, ticket_id, sort=SortKey.UPDATED, total=t
+                ) == pos
+                assert queries.queue_position(
+                    con, flt, NOW, ticket_id, sort=SortKey.UPDATED, descending=True, total=t
+                ) == total - 1 - pos

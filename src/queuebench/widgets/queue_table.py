@@ -94,6 +94,7 @@ def load_page(
                 sort=query.sort,
                 descending=query.descending,
                 me=query.me,
+                total=total,
             )
         target = cursor if cursor is not None else min(near, max(0, total - 1))
         offset = max(0, min(target - PAGE_SIZE // 2, total - PAGE_SIZE))
