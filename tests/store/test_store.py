@@ -336,9 +336,13 @@ def test_position_counted_from_either_end_is_the_same(
         order = [r.id for r in queries.queue_window(con, flt, NOW, limit=-1, sort=SortKey.UPDATED)]
         for pos, ticket_id in enumerate(order):
             for t in (None, total):
-                assert queries.queue_position(
-                    con, flt, NOW, ticket_id, sort=SortKey.UPDATED, total=t
-                ) == pos
-                assert queries.queue_position(
-                    con, flt, NOW, ticket_id, sort=SortKey.UPDATED, descending=True, total=t
-                ) == total - 1 - pos
+                assert (
+                    queries.queue_position(con, flt, NOW, ticket_id, sort=SortKey.UPDATED, total=t)
+                    == pos
+                )
+                assert (
+                    queries.queue_position(
+                        con, flt, NOW, ticket_id, sort=SortKey.UPDATED, descending=True, total=t
+                    )
+                    == total - 1 - pos
+                )
