@@ -161,11 +161,12 @@ class AccountDataset:
         self.count = count
         self._now_s = int(self.now.timestamp())
         self._pools = build_pools(seed, spec.name)
-        self._renderer: Renderer = {
+        renderers: dict[Vendor, type[ZendeskRenderer | JsmRenderer | ServiceNowRenderer]] = {
             Vendor.ZENDESK: ZendeskRenderer,
             Vendor.JSM: JsmRenderer,
             Vendor.SERVICENOW: ServiceNowRenderer,
-        }[spec.vendor](spec, self._pools, seed, self._now_s)
+        }
+        self._renderer: Renderer = renderers[spec.vendor](spec, self._pools, seed, self._now_s)
         self._directory: dict[str, list[dict[str, Any]]] | None = None
 
     @property

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import random
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 
-class Renderer:
+class Renderer(ABC):
     """Base class of the vendor renderers: one per account, holding its pools and clock."""
 
     def __init__(self, spec: AccountSpec, pools: Pools, seed: int, now: int) -> None:
@@ -42,13 +43,13 @@ class Renderer:
         self.base = spec.base_url.rstrip("/")
         self.directory_epoch = now - 400 * DAY
 
+    @abstractmethod
     def directory(self) -> dict[str, list[dict[str, Any]]]:
         """The vendor's directory tables for the account."""
-        raise NotImplementedError
 
+    @abstractmethod
     def render(self, sk: Skeleton) -> RawTicket:
         """The vendor records of one ticket."""
-        raise NotImplementedError
 
 
 # --- shared rendering helpers ---------------------------------------------------------------

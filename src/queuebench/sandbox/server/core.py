@@ -19,6 +19,7 @@ import binascii
 import re
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -331,7 +332,7 @@ def route_pattern(template: str) -> re.Pattern[str]:
 # --- the base vendor app ----------------------------------------------------------------------
 
 
-class VendorApp:
+class VendorApp(ABC):
     """A vendor's API over one account's records. Subclasses add routes and vendor shapes.
 
     Thread-safe: handlers run under :attr:`lock`; faults, the log and the clock have their own
@@ -372,41 +373,41 @@ class VendorApp:
 
     # -- vendor hooks --------------------------------------------------------------------------
 
+    @abstractmethod
     def unauthorized(self, request: SimRequest, auth: Auth) -> SimResponse:
         """The vendor's 401 response."""
-        raise NotImplementedError
 
+    @abstractmethod
     def error(self, status: int, request: SimRequest, message: str | None = None) -> SimResponse:
         """A generic error response in the vendor's JSON error shape."""
-        raise NotImplementedError
 
     def not_found_route(self, request: SimRequest) -> SimResponse:
         """The vendor's answer to a path it does not serve."""
         return self.error(404, request)
 
+    @abstractmethod
     def rate_headers(self, remaining: int, reset_in: int) -> list[tuple[str, str]]:
         """Rate-limit headers the vendor puts on every response."""
-        raise NotImplementedError
 
+    @abstractmethod
     def throttled(self, request: SimRequest, retry_after: int) -> SimResponse:
         """The vendor's 429 response (headers and body)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def invalid_cursor(self, request: SimRequest, status: int) -> SimResponse:
         """The vendor's answer to an invalid or expired page cursor."""
-        raise NotImplementedError
 
     def check_request(self, request: SimRequest) -> SimResponse | None:
         """Vendor-wide request checks before routing (e.g. ServiceNow's Accept header)."""
         return None
 
+    @abstractmethod
     def touch(self, remote_id: str, changes: dict[str, Any] | None = None) -> dict[str, Any]:
         """A remote edit by someone else: apply ``changes``, bump the ticket's timestamps."""
-        raise NotImplementedError
 
+    @abstractmethod
     def delete(self, remote_id: str) -> None:
         """Delete a ticket the way the vendor does (``KeyError`` when there is no such ticket)."""
-        raise NotImplementedError
 
     def info(self) -> dict[str, Any]:
         """What ``GET /__sim/info`` reports (vendor apps add their counts)."""
