@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -142,8 +143,12 @@ TITLES = {
 }
 
 
-def layout_columns(width: int, sort: SortKey = SortKey.RISK) -> list[Column]:
-    """Column widths for a terminal ``width`` cells wide (one space between columns)."""
+@lru_cache(maxsize=32)
+def layout_columns(width: int, sort: SortKey = SortKey.RISK) -> tuple[Column, ...]:
+    """Column widths for a terminal ``width`` cells wide (one space between columns).
+
+    Cached: every visible row asks for it on every one-second redraw.
+    """
     widths = {**_FIXED, **_OPTIONAL_WIDTHS}
     keys = list(_ORDER)
 
@@ -163,7 +168,7 @@ def layout_columns(width: int, sort: SortKey = SortKey.RISK) -> list[Column]:
     titles = dict(TITLES)
     if sort is SortKey.UPDATED:
         titles["age"] = "Upd"
-    return [Column(k, titles[k], widths[k]) for k in keys]
+    return tuple(Column(k, titles[k], widths[k]) for k in keys)
 
 
 def fit(text: str, width: int) -> str:
@@ -177,14 +182,14 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(cut + "…", width)
 
 
-def sla_state(row: QueueRow, now: datetime) -> str:
+def sla_state(row: QueueRow, now: datetime, label: str | None = None) -> str:
     """``breached``, ``due`` (within the hour), ``paused``, ``met``, ``active`` or ``none``."""
     nb = next_breach_at(row.sla, now)
     if nb is not None:
         if nb <= now:
             return "breached"
         return "due" if nb - now <= timedelta(hours=1) else "active"
-    label = sla_label(row.sla, now)
+    label = label if label is not None else sla_label(row.sla, now)
     if label.startswith("PAUSED"):
         return "paused"
     return {"met": "met"}.get(label, "none")
@@ -478,7 +483,7 @@ class QueueTable(ScrollView, can_focus=True):
             row_style += self.get_component_rich_style("queue-table--done", partial=True)
         cursor_style = self.get_component_rich_style("queue-table--cursor") if is_cursor else None
         gap_style = row_style + cursor_style if cursor_style is not None else row_style
-        state = sla_state(row, now)
+        state = sla_state(row, now, cells["sla"])
         segments: list[Segment] = []
         for i, col in enumerate(layout_columns(width, self._query.sort)):
             style = row_style
