@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlencode
 
 import msgspec
@@ -32,6 +32,9 @@ import msgspec
 from queuebench.domain.models import Vendor
 from queuebench.sandbox.server.faults import Fault, FaultController
 from queuebench.sandbox.server.log import RequestLog
+
+if TYPE_CHECKING:
+    from queuebench.sandbox.server.data import SharedAccount
 
 __all__ = [
     "DEMO_CREDENTIALS",
@@ -347,13 +350,14 @@ class VendorApp(ABC):
 
     def __init__(
         self,
+        shared: SharedAccount,
         *,
-        account_name: str,
-        credentials: Credentials,
         clock: Callable[[], datetime] | None = None,
+        credentials: Credentials | None = None,
     ) -> None:
-        self.account_name = account_name
-        self.credentials = credentials
+        self.shared = shared
+        self.account_name = shared.name
+        self.credentials = credentials or DEMO_CREDENTIALS[self.vendor]
         self.clock = clock if isinstance(clock, SimClock) else SimClock(clock)
         self.faults = FaultController()
         self.requests = RequestLog()

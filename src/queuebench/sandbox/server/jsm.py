@@ -53,7 +53,6 @@ from queuebench.domain.models import Vendor
 from queuebench.sandbox.render import jira_time
 from queuebench.sandbox.render_jsm import _JSM_CATEGORIES, _JSM_STATUS_IDS, JsmRenderer
 from queuebench.sandbox.server.core import (
-    DEMO_CREDENTIALS,
     Auth,
     Credentials,
     HttpError,
@@ -139,12 +138,7 @@ class JsmApp(VendorApp):
         seed: int = 0,
         time_zone: str | None = None,
     ) -> None:
-        super().__init__(
-            account_name=shared.name,
-            credentials=credentials or DEMO_CREDENTIALS[Vendor.JSM],
-            clock=clock,
-        )
-        self.shared = shared
+        super().__init__(shared, clock=clock, credentials=credentials)
         base = shared.base
         self.site = base.spec.base_url.rstrip("/")
         self.issues: dict[str, dict[str, Any]] = dict(

@@ -46,7 +46,6 @@ import msgspec
 from queuebench.domain.models import Vendor
 from queuebench.sandbox.render import snow_time
 from queuebench.sandbox.server.core import (
-    DEMO_CREDENTIALS,
     Auth,
     Credentials,
     HttpError,
@@ -206,12 +205,7 @@ class ServiceNowApp(VendorApp):
         deleted: int | Iterable[int | str] = 0,
         seed: int = 0,
     ) -> None:
-        super().__init__(
-            account_name=shared.name,
-            credentials=credentials or DEMO_CREDENTIALS[Vendor.SERVICENOW],
-            clock=clock,
-        )
-        self.shared = shared
+        super().__init__(shared, clock=clock, credentials=credentials)
         base = shared.base
         self.instance = base.spec.base_url.rstrip("/")
         self.invalid_query_returns_no_rows = False

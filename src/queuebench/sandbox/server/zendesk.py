@@ -52,7 +52,6 @@ import msgspec
 from queuebench.domain.models import Vendor
 from queuebench.sandbox.render import zendesk_time
 from queuebench.sandbox.server.core import (
-    DEMO_CREDENTIALS,
     Auth,
     Credentials,
     HttpError,
@@ -119,12 +118,7 @@ class ZendeskApp(VendorApp):
         deleted: int | Iterable[int | str] = 0,
         seed: int = 0,
     ) -> None:
-        super().__init__(
-            account_name=shared.name,
-            credentials=credentials or DEMO_CREDENTIALS[Vendor.ZENDESK],
-            clock=clock,
-        )
-        self.shared = shared
+        super().__init__(shared, clock=clock, credentials=credentials)
         base = shared.base
         self.has_slas = base.spec.has_vendor_sla
         self.generated_s = int(shared.generated_at.timestamp())
