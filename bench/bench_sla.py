@@ -57,25 +57,6 @@ CATCH_ALL_POLICIES = [
 ]
 
 
-def build_cache(tickets: int, seed: int) -> Path:
-    """The demo data set with the demo's SLA setup, built once and kept."""
-    from queuebench.config import Settings
-    from queuebench.sandbox.demo import load_demo
-    from queuebench.sla_config import sla_setup
-    from queuebench.store.engine import db_path, open_store
-
-    data = HERE / ".cache" / f"sla-t{tickets}-s{seed}"
-    if db_path(data).exists():
-        return data
-    started = time.perf_counter()
-    store = open_store(data)
-    load_demo(store, tickets=tickets, seed=seed, now=NOW, sla=sla_setup(Settings()))
-    store.close()
-    elapsed = time.perf_counter() - started
-    print(f"built cache: {tickets:,} tickets in {elapsed:.1f} s ({tickets / elapsed:,.0f}/s)")
-    return data
-
-
 def timed(repeat: int, run: Callable[[], object]) -> tuple[float, object]:
     """Median wall time of ``repeat`` runs, and the last result."""
     times = []
@@ -101,6 +82,7 @@ def main() -> None:
     from queuebench.store.engine import open_store
     from queuebench.store.queries import queue_window
     from queuebench.store.sla_state import compute_inputs, iter_sla_inputs, recompute_sla
+    from run import build_cache  # the same demo cache bench/run.py measures the queue on
 
     source = build_cache(args.tickets, args.seed)
     demo = sla_setup(Settings(), check_years=[2026])
