@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
+from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -50,3 +52,25 @@ class WorkbenchScreen(Screen[None]):
                 timeout=12,
                 markup=False,
             )
+
+
+Command = tuple[str, str, Callable[[], object]]
+"""A palette entry: name, help text, and what it runs."""
+
+
+class ScreenCommands(Provider):
+    """A screen's own actions in the command palette: subclasses list them in ``commands``."""
+
+    def commands(self) -> list[Command]:
+        """The entries the current screen offers (none by default)."""
+        return []
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self.commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self.commands():
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)

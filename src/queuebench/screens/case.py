@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
@@ -22,7 +20,7 @@ from queuebench.config import Settings
 from queuebench.domain.models import Comment, SlaMetric, SlaStage, SlaTarget, Ticket
 from queuebench.domain.normalize import effective_stage, format_duration
 from queuebench.domain.sla_policy import SlaDisagreement
-from queuebench.screens.base import WorkbenchScreen
+from queuebench.screens.base import Command, ScreenCommands, WorkbenchScreen
 from queuebench.store.engine import Store
 from queuebench.store.errors import AmbiguousKeyError, TicketNotFoundError
 from queuebench.store.queries import get_ticket
@@ -195,10 +193,10 @@ def body_widget(text: str, fmt: str) -> Widget:
     return Static(Content(text or "(empty)"), classes="body")
 
 
-class CaseCommands(Provider):
+class CaseCommands(ScreenCommands):
     """The case screen's actions in the command palette."""
 
-    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+    def commands(self) -> list[Command]:
         screen = self.screen
         if not isinstance(screen, CaseScreen):
             return []
@@ -206,16 +204,6 @@ class CaseCommands(Provider):
             ("Open in browser", "Open this ticket in the vendor's web UI", screen.action_open_url),
             ("Back to queue", "Return to the queue", screen.action_back),
         ]
-
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            if (score := matcher.match(name)) > 0:
-                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
 
 
 class CaseScreen(WorkbenchScreen):

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import Hit, Hits
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -23,7 +23,7 @@ from queuebench.clock import Clock
 from queuebench.config import Settings, ViewSettings
 from queuebench.domain.models import BacklogHealth, Priority, Status, Vendor
 from queuebench.domain.query import QueryError, QueueFilter, SortKey, parse_filter, parse_sort
-from queuebench.screens.base import WorkbenchScreen
+from queuebench.screens.base import Command, ScreenCommands, WorkbenchScreen
 from queuebench.store.engine import Store
 from queuebench.store.queries import backlog_health
 from queuebench.widgets.filter_input import FilterInput
@@ -88,22 +88,16 @@ def format_health(health: BacklogHealth, alerts: int = 0) -> Content:
     )
 
 
-class QueueCommands(Provider):
+class QueueCommands(ScreenCommands):
     """The queue screen's actions in the command palette: views, sorts, quick filters, open."""
 
-    def _commands(self) -> list[tuple[str, str, Callable[[], object]]]:
+    def commands(self) -> list[Command]:
         screen = self.screen
         return screen.palette_commands() if isinstance(screen, QueueScreen) else []
 
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
     async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            if (score := matcher.match(name)) > 0:
-                yield Hit(score, matcher.highlight(name), callback, text=name, help=help_text)
+        async for hit in super().search(query):
+            yield hit
         screen = self.screen
         key = query.strip().removeprefix("open ").strip()
         # Display keys always carry a number (#4512, SUP-88, INC0010042).
