@@ -318,29 +318,3 @@ def test_errors_and_auth(shared) -> None:
         assert response.headers["X-RateLimit-Limit"] == "5000"
         assert response.headers["X-RateLimit-Rule"]
         assert int(response.headers["X-RateLimit-Reset"]) > 1_795_000_000
-
-
-def test_oauth_password_grant_returns_the_bearer_token(shared) -> None:
-    server, _ = shared
-    form = {
-        "grant_type": "password",
-        "client_id": "sandbox-client",
-        "client_secret": "sandbox-client-secret",
-        "username": "maya.lindqvist",
-        "password": "sandbox-servicenow-password",
-    }
-    granted = httpx.post(f"{server.base_url}/oauth_token.do", data=form)
-    refreshed = httpx.post(
-        f"{server.base_url}/oauth_token.do",
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "sandbox-client",
-            "client_secret": "sandbox-client-secret",
-            "refresh_token": granted.json()["refresh_token"],
-        },
-    )
-    denied = httpx.post(f"{server.base_url}/oauth_token.do", data={**form, "password": "no"})
-    assert granted.json()["access_token"] == "sandbox-servicenow-oauth-token"
-    assert granted.json()["token_type"] == "Bearer"
-    assert refreshed.status_code == 200
-    assert denied.status_code == 401

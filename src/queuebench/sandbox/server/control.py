@@ -12,6 +12,11 @@
 ``POST /__sim/tickets/{id}/touch``          a remote edit: optional JSON fields, timestamps bumped
 ``DELETE /__sim/tickets/{id}``              delete a ticket as the vendor would → 204
 ``POST /__sim/auth``                        ``{"bearer": "new-token"}``: rotate the OAuth token
+``POST /__sim/oauth``                       ``{"lifetime": s}`` sets the lifetime of issued access
+                                            tokens (``null``: none); ``{"issue": true}`` grants a
+                                            token pair; ``{"expire": true}`` expires every issued
+                                            access token; ``{"revoke": true}`` revokes every
+                                            issued token. Answers ``{"lifetime"[, "grant"]}``
 ==========================================  =====================================================
 """
 
@@ -129,4 +134,24 @@ def _route(app: VendorApp, request: SimRequest) -> SimResponse:
             raise ValueError('send {"bearer": "new-token"}')
         app.credentials = dataclasses.replace(app.credentials, bearer=data["bearer"])
         return _json(200, {"credentials": app.credentials.as_dict()})
+    if path == "/__sim/oauth" and method == "POST":
+        return _oauth(app, _body(request))
     return _problem(404, f"no control endpoint {method} {path}")
+
+
+def _oauth(app: VendorApp, data: Any) -> SimResponse:
+    if not isinstance(data, dict) or not set(data) <= {"lifetime", "issue", "expire", "revoke"}:
+        raise ValueError(
+            'send {"lifetime": s}, {"issue": true}, {"expire": true} or {"revoke": true}'
+        )
+    if "lifetime" in data:
+        lifetime = data["lifetime"]
+        app.token_lifetime = None if lifetime is None else int(lifetime)
+    if data.get("revoke"):
+        app.revoke_tokens()
+    if data.get("expire"):
+        app.expire_tokens()
+    out: dict[str, Any] = {"lifetime": app.token_lifetime}
+    if data.get("issue"):
+        out["grant"] = app.issue_tokens()
+    return _json(200, out)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import secrets
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEMO_CREDENTIALS",
     "JSON",
+    "OAUTH_CLIENT",
     "Auth",
     "Credentials",
     "Delivery",
@@ -347,6 +349,12 @@ class VendorApp(ABC):
     """Requests per rate-limit window reported in the headers (see :meth:`rate_headers`)."""
     rate_window: ClassVar[int] = 60
     """The rate-limit window in seconds (real time)."""
+    token_lifetime_default: ClassVar[int | None] = 3600
+    """Seconds an issued OAuth access token lives (``token_lifetime`` per server)."""
+    rotates_refresh_tokens: ClassVar[bool] = True
+    """Whether a refresh grant disables the refresh token it used and returns a new one."""
+    refresh_revokes_access: ClassVar[bool] = False
+    """Whether a refresh grant also revokes the access token issued with the old refresh token."""
 
     def __init__(
         self,
@@ -366,6 +374,10 @@ class VendorApp(ABC):
         self._window_start = time.monotonic()
         self._window_count = 0
         self._rate_lock = threading.Lock()
+        self.token_lifetime: int | None = self.token_lifetime_default
+        """Lifetime of the access tokens the token endpoint issues (``None``: no expiry)."""
+        self.oauth_client = OAUTH_CLIENT
+        self._tokens = _IssuedTokens()
 
     # -- registration --------------------------------------------------------------------------
 
@@ -413,12 +425,61 @@ class VendorApp(ABC):
     def delete(self, remote_id: str) -> None:
         """Delete a ticket the way the vendor does (``KeyError`` when there is no such ticket)."""
 
+    # -- OAuth tokens -----------------------------------------------------------------------
+
+    def issue_tokens(self, lifetime: int | None = None) -> dict[str, Any]:
+        """A new access and refresh token pair, as the token endpoint grants it.
+
+        ``lifetime`` overrides :attr:`token_lifetime` for this grant (Zendesk's
+        ``expires_in`` parameter). Tests use this to start an account with a refresh token.
+        """
+        life = self.token_lifetime if lifetime is None else lifetime
+        return self._tokens.issue(self.clock(), life, refresh=None)
+
+    def refresh_grant(self, refresh_token: str, lifetime: int | None = None) -> dict[str, Any]:
+        """Exchange a refresh token (``KeyError`` when it is unknown, used up or revoked)."""
+        life = self.token_lifetime if lifetime is None else lifetime
+        return self._tokens.refresh(
+            refresh_token,
+            self.clock(),
+            life,
+            rotate=self.rotates_refresh_tokens,
+            revoke_access=self.refresh_revokes_access,
+        )
+
+    def expire_tokens(self) -> None:
+        """Every issued access token expires now (refresh tokens stay valid)."""
+        self._tokens.expire_all(self.clock())
+
+    def revoke_tokens(self) -> None:
+        """Every issued access and refresh token stops working (an admin revoked the grant)."""
+        self._tokens.revoke_all()
+
+    def client_ok(self, client_id: str | None, client_secret: str | None) -> bool:
+        """Whether the OAuth client id and secret are the ones this server knows."""
+        return (client_id, client_secret) == self.oauth_client
+
+    def authenticate(self, header: str | None) -> Auth:
+        """Check an ``Authorization`` header: the fixed credentials, then issued tokens."""
+        auth = check_auth(header, self.credentials)
+        if auth.ok or auth.scheme != "bearer" or not header:
+            return auth
+        state = self._tokens.state(header.strip().partition(" ")[2].strip(), self.clock())
+        if state is None:
+            return auth
+        return Auth(state == "ok", "bearer", None, state)
+
     def info(self) -> dict[str, Any]:
         """What ``GET /__sim/info`` reports (vendor apps add their counts)."""
         return {
             "vendor": self.vendor.value,
             "account": self.account_name,
             "credentials": self.credentials.as_dict(),
+            "oauth_client": {
+                "client_id": self.oauth_client[0],
+                "client_secret": self.oauth_client[1],
+            },
+            "token_lifetime": self.token_lifetime,
             "now": self.clock().isoformat(),
         }
 
@@ -430,9 +491,11 @@ class VendorApp(ABC):
             from queuebench.sandbox.server.control import handle_control
 
             return handle_control(self, request)
-        auth = check_auth(request.headers.get("authorization"), self.credentials)
-        entry = self.requests.begin(request, auth.summary(), self.clock())
         fault = self.faults.pick(request.method, request.path)
+        if fault is not None and fault.kind == "expire_token":
+            self.expire_tokens()
+        auth = self.authenticate(request.headers.get("authorization"))
+        entry = self.requests.begin(request, auth.summary(), self.clock())
         response = None
         if fault is not None:
             response = self._pre_fault(fault, request)
@@ -519,6 +582,79 @@ class VendorApp(ABC):
             malform(response, fault.variant or "truncated")
 
 
+# --- issued OAuth tokens ----------------------------------------------------------------------
+
+
+class _IssuedTokens:
+    """The access and refresh tokens a server's token endpoint has granted (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._access: dict[str, datetime | None] = {}  # token -> expiry (None: never)
+        self._refresh: dict[str, str] = {}  # refresh token -> the access token granted with it
+
+    def issue(self, now: datetime, lifetime: int | None, *, refresh: str | None) -> dict[str, Any]:
+        access = "sandbox-access-" + secrets.token_urlsafe(24)
+        refresh = refresh or "sandbox-refresh-" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._access[access] = None if lifetime is None else now + timedelta(seconds=lifetime)
+            self._refresh[refresh] = access
+        grant: dict[str, Any] = {"access_token": access, "refresh_token": refresh}
+        if lifetime is not None:
+            grant["expires_in"] = lifetime
+        return grant
+
+    def refresh(
+        self,
+        token: str,
+        now: datetime,
+        lifetime: int | None,
+        *,
+        rotate: bool,
+        revoke_access: bool,
+    ) -> dict[str, Any]:
+        with self._lock:
+            previous = self._refresh[token]  # KeyError: unknown, used up or revoked
+            if rotate:
+                del self._refresh[token]
+            if revoke_access:
+                self._access.pop(previous, None)
+        return self.issue(now, lifetime, refresh=None if rotate else token)
+
+    def state(self, token: str, now: datetime) -> str | None:
+        """``"ok"``, ``"expired"``, or ``None`` for a token this server never issued."""
+        with self._lock:
+            if token not in self._access:
+                return None
+            expires = self._access[token]
+        return "ok" if expires is None or now < expires else "expired"
+
+    def expire_all(self, now: datetime) -> None:
+        with self._lock:
+            for token in self._access:
+                self._access[token] = now
+
+    def revoke_all(self) -> None:
+        with self._lock:
+            self._access.clear()
+            self._refresh.clear()
+
+
+def form_or_json(request: SimRequest) -> dict[str, str]:
+    """A token request's parameters: a JSON object or a form-urlencoded body."""
+    from urllib.parse import parse_qsl
+
+    if "json" in request.headers.get("content-type", ""):
+        try:
+            data = request.json()
+        except msgspec.DecodeError:
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        return {str(k): str(v) for k, v in data.items() if v is not None}
+    return dict(parse_qsl(request.body.decode("utf-8", errors="replace")))
+
+
 # --- helpers shared by the fault kinds --------------------------------------------------------
 
 
@@ -570,6 +706,9 @@ def utc_from_timestamp(ts: float) -> datetime:
     """An aware UTC datetime from Unix seconds."""
     return datetime.fromtimestamp(ts, UTC)
 
+
+OAUTH_CLIENT = ("sandbox-client", "sandbox-client-secret")
+"""The OAuth client id and secret every sandbox token endpoint accepts."""
 
 DEMO_CREDENTIALS: dict[Vendor, Credentials] = {
     Vendor.ZENDESK: Credentials(

@@ -24,6 +24,9 @@ Kinds (parameters in brackets):
                 (default), ``garbage``, ``invalid_utf8``, ``html`` (200 text/html), ``empty``,
                 ``error_in_200`` (ServiceNow's ``200 {"error": ...}``).
 ``drop_header`` the normal response without the ``headers`` listed (e.g. ``["Link"]``).
+``expire_token`` every OAuth access token the server issued expires just before this request is
+                authenticated (as if their lifetime ran out at that moment); the request then
+                goes on as usual (a 401 when it carries such a token).
 ==============  ===================================================================================
 
 ``rate_limit``, ``error`` and ``bad_cursor`` answer instead of the handler (no state changes);
@@ -54,6 +57,7 @@ FAULT_KINDS = (
     "reset",
     "malformed",
     "drop_header",
+    "expire_token",
 )
 """Every fault kind, in the order the docs list them."""
 

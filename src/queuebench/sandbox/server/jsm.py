@@ -24,9 +24,16 @@ _links, values}``):
   missing → 400 ``ErrorResponse``).
 * ``GET /rest/servicedeskapi/request/{idOrKey}/sla`` — ``SlaInformationDTO`` values whose
   running cycles are advanced to the server clock (elapsed, remaining, breached).
+* ``POST /oauth/token`` — Atlassian's token endpoint (on ``auth.atlassian.com`` in real life;
+  here on the same server): JSON ``{"grant_type": "refresh_token", "client_id",
+  "client_secret", "refresh_token"}`` → ``{"access_token", "refresh_token", "expires_in",
+  "scope", "token_type": "Bearer"}``. Refresh tokens rotate: the one used is disabled and a new
+  one returned; a used, revoked or unknown one → 403 ``invalid_grant`` "Unknown or invalid
+  refresh token.".
 
 Every write moves ``fields.updated`` to "now" (milliseconds, ``+0000``). Auth: basic
-``email:api_token`` or ``Bearer``; a failure is 401 with ``X-Seraph-LoginReason:
+``email:api_token`` or ``Bearer`` (the fixed demo token, or one from ``/oauth/token`` until it
+expires); a failure is 401 with ``X-Seraph-LoginReason:
 AUTHENTICATED_FAILED``. Errors: platform ``ErrorCollection``, servicedeskapi ``ErrorResponse``.
 """
 
@@ -59,6 +66,7 @@ from queuebench.sandbox.server.core import (
     SimRequest,
     SimResponse,
     VendorApp,
+    form_or_json,
     json_response,
 )
 from queuebench.sandbox.server.data import SharedAccount
@@ -403,6 +411,7 @@ class JsmApp(VendorApp):
         self.add_route("GET", issue + "/transitions", self.list_transitions)
         self.add_route("POST", issue + "/transitions", self.do_transition)
         self.add_route("GET", r"/rest/api/3/myself", self.myself)
+        self.add_route("POST", "/oauth/token", self.oauth_token, public=True)
         self.add_route("GET", r"/rest/servicedeskapi/servicedesk", self.service_desks)
         self.add_route("GET", request + "/comment", self.list_comments)
         self.add_route("POST", request + "/comment", self.add_comment)
@@ -901,3 +910,30 @@ class JsmApp(VendorApp):
                 out["ongoingCycle"] = self._advance_cycle(value["ongoingCycle"], now_ms)
             values.append(out)
         return self._paged(request, values)
+
+    # -- oauth ---------------------------------------------------------------------------------
+
+    def oauth_token(self, request: SimRequest) -> SimResponse:
+        """``POST /oauth/token``: the refresh-token grant with rotating refresh tokens."""
+        form = form_or_json(request)
+        if not self.client_ok(form.get("client_id"), form.get("client_secret")):
+            return json_response(
+                401, {"error": "access_denied", "error_description": "Unauthorized"}
+            )
+        if form.get("grant_type") != "refresh_token":
+            return json_response(
+                400,
+                {"error": "unsupported_grant_type", "error_description": "Unsupported grant type"},
+            )
+        try:
+            grant = self.refresh_grant(form.get("refresh_token") or "")
+        except KeyError:
+            return json_response(
+                403,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Unknown or invalid refresh token.",
+                },
+            )
+        grant.update(scope="read:jira-work write:jira-work offline_access", token_type="Bearer")
+        return json_response(200, grant)

@@ -22,7 +22,11 @@ Tables: ``incident``, ``sys_journal_field``, ``task_sla``, ``sys_user``, ``sys_u
   ignored. ``sys_updated_on``, ``sys_updated_by`` and ``sys_mod_count`` move on every write.
 * ``DELETE /api/now/table/incident/{sys_id}`` → 204.
 * ``POST /oauth_token.do`` (form: ``grant_type=password|refresh_token|client_credentials``,
-  ``client_id=sandbox-client``, ``client_secret=sandbox-client-secret``) → the bearer token.
+  ``client_id=sandbox-client``, ``client_secret=sandbox-client-secret``, and ``username`` /
+  ``password`` or ``refresh_token``) → ``{"scope", "token_type": "Bearer", "expires_in",
+  "refresh_token", "access_token"}``: a new access token living ``token_lifetime`` seconds
+  (1799 by default), then 401. The refresh token is not rotated: a refresh grant returns it
+  again. A wrong client, password or refresh token → 401 ``access_denied``.
 
 Every value is a string; references are ``{"link", "value"}``; date-times ``YYYY-MM-DD
 HH:MM:SS`` UTC. ``Accept`` is required (400 without it) and writes need ``Content-Type:
@@ -46,6 +50,7 @@ import msgspec
 from queuebench.domain.models import Vendor
 from queuebench.sandbox.render import snow_time
 from queuebench.sandbox.server.core import (
+    OAUTH_CLIENT,
     Auth,
     Credentials,
     HttpError,
@@ -59,8 +64,6 @@ from queuebench.sandbox.server.encoded_query import EncodedQuery, matcher, parse
 
 __all__ = ["CHOICES", "OAUTH_CLIENT", "ServiceNowApp"]
 
-OAUTH_CLIENT = ("sandbox-client", "sandbox-client-secret")
-"""The OAuth client id and secret ``/oauth_token.do`` accepts."""
 RATE_RULE = "4b0f6b2e1b3a10103c2b4dcde54bcb1e"
 
 CHOICES: dict[str, dict[str, str]] = {
@@ -193,6 +196,8 @@ class ServiceNowApp(VendorApp):
     """The ServiceNow server: tables, routes and ServiceNow's shapes (see the module docstring)."""
 
     vendor = Vendor.SERVICENOW
+    token_lifetime_default = 1799
+    rotates_refresh_tokens = False
     rate_limit = 5000
     rate_window = 3600
 
@@ -229,7 +234,6 @@ class ServiceNowApp(VendorApp):
         self._rng = random.Random(f"{seed}:{shared.name}:server")
         users = self.tables["sys_user"].rows
         self.me = next((u for u in users if u["user_name"] == self.credentials.user), None)
-        self._refresh_tokens: set[str] = set()
         self._remove(deleted, seed)
         self._add_routes()
 
@@ -330,7 +334,6 @@ class ServiceNowApp(VendorApp):
         """``/__sim/info`` with row counts."""
         data = super().info()
         data["tickets"] = len(self.tables["incident"].live())
-        data["oauth_client"] = {"client_id": OAUTH_CLIENT[0], "client_secret": OAUTH_CLIENT[1]}
         return data
 
     # -- vendor shapes -------------------------------------------------------------------------
@@ -753,33 +756,30 @@ class ServiceNowApp(VendorApp):
     def oauth_token(self, request: SimRequest) -> SimResponse:
         """``POST /oauth_token.do``: password, refresh_token or client_credentials grants."""
         form = dict(parse_qsl(request.body.decode("utf-8", errors="replace")))
-        if (form.get("client_id"), form.get("client_secret")) != OAUTH_CLIENT:
-            return json_response(
-                401, {"error_description": "access_denied", "error": "server_error"}
-            )
-        grant = form.get("grant_type")
-        ok = (
-            grant == "client_credentials"
-            or (
-                grant == "password"
-                and form.get("username") == self.credentials.user
-                and form.get("password") == self.credentials.secret
-            )
-            or (grant == "refresh_token" and form.get("refresh_token") in self._refresh_tokens)
-        )
-        if not ok:
-            return json_response(
-                401, {"error_description": "access_denied", "error": "server_error"}
-            )
-        refresh = f"sandbox-refresh-{self._rng.getrandbits(64):016x}"
-        self._refresh_tokens.add(refresh)
+        denied = json_response(401, {"error_description": "access_denied", "error": "server_error"})
+        if not self.client_ok(form.get("client_id"), form.get("client_secret")):
+            return denied
+        grant_type = form.get("grant_type")
+        if grant_type == "refresh_token":
+            try:
+                grant = self.refresh_grant(form.get("refresh_token") or "")
+            except KeyError:
+                return denied
+        elif grant_type == "client_credentials" or (
+            grant_type == "password"
+            and form.get("username") == self.credentials.user
+            and form.get("password") == self.credentials.secret
+        ):
+            grant = self.issue_tokens()
+        else:
+            return denied
         return json_response(
             200,
             {
-                "access_token": self.credentials.bearer,
-                "refresh_token": refresh,
                 "scope": "useraccount",
                 "token_type": "Bearer",
-                "expires_in": 1799,
+                "expires_in": grant.get("expires_in", 0),
+                "refresh_token": grant["refresh_token"],
+                "access_token": grant["access_token"],
             },
         )

@@ -22,11 +22,17 @@ Endpoints (``.json`` suffix optional, as on Zendesk):
   ``status``, ``priority``, ``assignee_id``, ``group_id``, ``tags``, ``subject``, ``type``,
   ``custom_fields``; ``safe_update`` with a stale ``updated_stamp`` → 409. Returns
   ``{"ticket", "audit"}`` and moves ``updated_at`` and ``generated_timestamp`` to "now".
+* ``POST /oauth/tokens`` (JSON: ``grant_type=refresh_token``, ``refresh_token``, ``client_id``,
+  ``client_secret``, optional ``expires_in``) → ``{"access_token", "refresh_token",
+  "token_type": "bearer", "scope", "expires_in", "refresh_token_expires_in"}``; the previous
+  access and refresh tokens stop working, as Zendesk's refresh grant does. A used or revoked
+  refresh token → 400 ``invalid_grant``; a wrong client → 401 ``invalid_client``.
 * ``DELETE /api/v2/tickets/{id}`` (204; the ticket turns up in the export as deleted),
   ``GET /api/v2/users/me``, ``/users/{id}``, ``/groups``, ``/organizations``,
   ``/slas/policies``.
 
-Auth: ``Basic base64("{email}/token:{api_token}")`` or ``Bearer {oauth_token}``. Errors use
+Auth: ``Basic base64("{email}/token:{api_token}")`` or ``Bearer {oauth_token}`` (the fixed demo
+token, or one from ``/oauth/tokens`` until it expires: 401 ``invalid_token``). Errors use
 Zendesk's ``{"error", "description"[, "details"]}`` envelope; every response carries
 ``x-rate-limit``/``ratelimit-*`` headers (700 a minute, counted in real time).
 """
@@ -58,6 +64,7 @@ from queuebench.sandbox.server.core import (
     SimRequest,
     SimResponse,
     VendorApp,
+    form_or_json,
     json_response,
 )
 from queuebench.sandbox.server.data import SharedAccount
@@ -108,6 +115,8 @@ class ZendeskApp(VendorApp):
     vendor = Vendor.ZENDESK
     rate_limit = 700
     rate_window = 60
+    token_lifetime_default = 1800
+    refresh_revokes_access = True
 
     def __init__(
         self,
@@ -422,6 +431,7 @@ class ZendeskApp(VendorApp):
         self.add_route("GET", rf"/api/v2/groups{j}", self.list_groups)
         self.add_route("GET", rf"/api/v2/organizations{j}", self.list_organizations)
         self.add_route("GET", rf"/api/v2/slas/policies{j}", self.list_sla_policies)
+        self.add_route("POST", "/oauth/tokens", self.oauth_tokens, public=True)
 
     # incremental export ------------------------------------------------------------------------
 
@@ -911,3 +921,43 @@ class ZendeskApp(VendorApp):
                 "count": len(policies),
             },
         )
+
+    # -- oauth ---------------------------------------------------------------------------------
+
+    def oauth_tokens(self, request: SimRequest) -> SimResponse:
+        """``POST /oauth/tokens`` with the refresh-token grant (Zendesk's grant-type tokens)."""
+        form = form_or_json(request)
+        if not self.client_ok(form.get("client_id"), form.get("client_secret")):
+            return json_response(
+                401,
+                {
+                    "error": "invalid_client",
+                    "error_description": "Client authentication failed due to unknown client, "
+                    "no client authentication included, or unsupported authentication method.",
+                },
+            )
+        if form.get("grant_type") != "refresh_token":
+            return json_response(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "The authorization grant type is not supported by "
+                    "the authorization server.",
+                },
+            )
+        requested = form.get("expires_in")
+        lifetime = int(requested) if requested and requested.isdigit() else None
+        try:
+            grant = self.refresh_grant(form.get("refresh_token") or "", lifetime)
+        except KeyError:
+            return json_response(
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "The provided authorization grant is invalid, expired, "
+                    "revoked, does not match the redirection URI used in the authorization "
+                    "request, or was issued to another client.",
+                },
+            )
+        grant.update(token_type="bearer", scope="read write", refresh_token_expires_in=30 * 86_400)
+        return json_response(200, grant)
