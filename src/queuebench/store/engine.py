@@ -27,7 +27,7 @@ DB_FILENAME = "queuebench.sqlite3"
 
 # Every revision this build knows, oldest first. A test checks it matches the migration
 # scripts, so the fast path below (no Alembic import when the schema is current) stays honest.
-KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
+KNOWN_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
 HEAD_REVISION = KNOWN_REVISIONS[-1]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")

@@ -58,9 +58,10 @@ class Dialect:
     rowid_filtering: str = "+rowid"
     text_index_count: str = "SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH {p}"
     text_index_min: int = 3
-    # Names the risk-order index for the cursor's position count; without it SQLite may pick
-    # a filter's narrow index (is:breached) and test the row value of every match.
-    risk_index_hint: str = "INDEXED BY ix_ticket_queue"  # PostgreSQL: ""
+    # Names the index a query must use (PostgreSQL: ""). A page that walks its sort index,
+    # and the cursor's position count, name the sort's index: otherwise SQLite may pick a
+    # filter's narrow index (vendor:, is:breached) and sort or test every match.
+    index_hint: str = "INDEXED BY {index}"
 
     def text_index_term(self, words: Sequence[str]) -> str:
         """The index's query for literal substrings that must all occur (FTS5: quoted
@@ -76,6 +77,16 @@ _QUEUE_COLUMNS = (
     "id, account, vendor, display_key, subject, status, priority, requester, organization, "
     "assignee, group_name, created_at, updated_at, next_breach_at, remote_id, url, tags"
 )
+
+# The index that holds each order (see models.TicketRow); the risk order's covers every
+# filtered column too.
+_SORT_INDEX: dict[SortKey, str] = {
+    SortKey.RISK: "ix_ticket_queue",
+    SortKey.PRIORITY: "ix_ticket_priority",
+    SortKey.UPDATED: "ix_ticket_updated",
+    SortKey.CREATED: "ix_ticket_created",
+    SortKey.KEY: "ix_ticket_display_key",
+}
 
 _SORT_COLUMNS: dict[SortKey, tuple[str, ...]] = {
     SortKey.RISK: ("queue_group", "queue_a", "queue_b", "id"),
@@ -158,6 +169,7 @@ def filter_sql(
     *,
     text_index: bool = True,
     drive_by_text_index: bool = True,
+    organizations: Sequence[str] | None = None,
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (and its parameters) of a parsed filter; ``me``: the user's names.
 
@@ -167,11 +179,14 @@ def filter_sql(
     (organisations are part of the search text) before their exact test. Shorter words are
     tested with ``instr``. Every query of one filter uses the same matcher, so the count and
     the pages always agree.
+
+    ``organizations`` (from :func:`organization_names`) are the exact names the ``org:``
+    values match; without it each value is tested with ``instr`` on the lower-cased name.
     """
     sql = _Sql(dialect)
     long_words = [w.lower() for w in flt.words if len(w) >= dialect.text_index_min]
     index_terms = [*long_words] if text_index else []
-    if text_index:
+    if text_index and organizations is None:
         index_terms += [o.lower() for o in flt.organizations if len(o) >= dialect.text_index_min]
     if index_terms:
         rowid = dialect.rowid_driving if drive_by_text_index else dialect.rowid_filtering
@@ -204,8 +219,12 @@ def filter_sql(
         if any(a.lower() == "none" for a in flt.assignees):
             alts.append("assignee IS NULL")
         sql.parts.append("(" + " OR ".join(alts) + ")")
-    for org in flt.organizations:
-        sql.parts.append(sql.contains("lower(organization)", org.lower()))
+    if organizations is not None and flt.organizations:
+        names = sql.many(organizations)
+        sql.parts.append(f"organization IN ({names})" if organizations else "0 = 1")
+    else:
+        for org in flt.organizations:
+            sql.parts.append(sql.contains("lower(organization)", org.lower()))
     for tag in flt.tags:
         sql.parts.append(sql.contains("tags", json.dumps(tag, ensure_ascii=False)))
     for flag in sorted(flt.flags):
@@ -213,6 +232,54 @@ def filter_sql(
     for flag in sorted(flt.negated_flags):
         sql.parts.append(f"NOT {_flag_sql(sql, flag, now, me)}")
     return sql.where, sql.params
+
+
+# Every distinct organisation name, in order, by seeking from one to the next in its index
+# (one index seek per name, where SELECT DISTINCT reads every ticket's entry).
+_DISTINCT_ORGANIZATIONS = """
+WITH RECURSIVE org(name) AS (
+  SELECT min(organization) FROM ticket
+  UNION ALL
+  SELECT (SELECT min(organization) FROM ticket WHERE organization > org.name)
+  FROM org WHERE org.name IS NOT NULL
+)
+SELECT name FROM org WHERE name IS NOT NULL
+"""
+
+
+def organization_names(con: Connection, needles: Sequence[str]) -> list[str]:
+    """The cached organisation names that contain every one of ``needles`` (any case).
+
+    Matched in Python, so case folding covers every script (SQLite's ``lower`` only folds
+    ASCII); the filter then tests ``organization IN (...)`` through its index.
+    """
+    folded = [n.casefold() for n in needles]
+    return [
+        name
+        for (name,) in con.execute(_DISTINCT_ORGANIZATIONS)
+        if all(n in name.casefold() for n in folded)
+    ]
+
+
+def _where(
+    con: Connection,
+    flt: QueueFilter,
+    now: datetime,
+    me: Sequence[str],
+    *,
+    text_index: bool = True,
+    drive_by_text_index: bool = True,
+) -> tuple[str, list[Any]]:
+    """:func:`filter_sql` with the ``org:`` values resolved to names in this cache."""
+    orgs = organization_names(con, flt.organizations) if flt.organizations else None
+    return filter_sql(
+        flt,
+        now,
+        me,
+        text_index=text_index,
+        drive_by_text_index=drive_by_text_index,
+        organizations=orgs,
+    )
 
 
 def _order_by(sort: SortKey, descending: bool, *, scan: bool = False) -> str:
@@ -248,30 +315,42 @@ def count_queue(con: Connection, flt: QueueFilter, now: datetime, me: Sequence[s
     terms = _indexable_terms(flt)
     if terms:
         # Driving the count from the text index costs a table lookup per match; when the term
-        # is common, testing membership during one scan of the covering index is cheaper.
+        # is common, one scan of the narrow index over the search text and the facets,
+        # testing each with instr (the same answer), is cheaper.
         term = SQLITE.text_index_term([t.lower() for t in terms])
         sql = SQLITE.text_index_count.format(p=SQLITE.placeholder)
         hits = int(con.execute(sql, [term]).fetchone()[0])
         drive = hits * _DRIVE_RATIO < _table_size(con)
-    where, params = filter_sql(flt, now, me, drive_by_text_index=drive)
+    where, params = _where(con, flt, now, me, text_index=drive)
     return int(con.execute(f"SELECT count(*) FROM ticket WHERE {where}", params).fetchone()[0])
 
 
-# Drive a count from the text index while its hits are under 1/_DRIVE_RATIO of the tickets.
-_DRIVE_RATIO = 8
+# Drive a count from the text index while its hits are under 1/_DRIVE_RATIO of the tickets
+# (a lookup a hit; above that, one instr scan of the narrow text index is cheaper).
+_DRIVE_RATIO = 3
 # How far the cursor's position count probes from each end before counting a whole side.
 _POSITION_PROBE = 5_000
 
 
 def _indexable_terms(flt: QueueFilter, dialect: Dialect = SQLITE) -> list[str]:
-    """Text terms the substring index narrows by (long enough, and in ``search_text``)."""
-    terms = [*flt.words, *flt.organizations]
-    return [t for t in terms if len(t) >= dialect.text_index_min]
+    """Free words the substring index narrows by (the long enough ones)."""
+    return [t for t in flt.words if len(t) >= dialect.text_index_min]
 
 
-# How many index entries a page may walk before sorting the matches is the better plan: the
-# risk index covers every filtered column (no table lookups); the other sort indexes do not.
-_WALK_LIMIT = {True: 50_000, False: 5_000}
+# The cost model of a filtered page, in units of one covering-index entry read: walking
+# the sort's index costs 1 an entry when it covers the filter and 10 when each entry reads
+# the table; sorting the matches costs a scan of every ticket plus 5 a match.
+_WALK_COST = {True: 1, False: 10}
+_SORT_COST = 5
+
+
+def _walk_covered(flt: QueueFilter, sort: SortKey) -> bool:
+    """Whether walking the sort's index tests the filter without reading the table.
+
+    The risk index covers every filtered column; the other sort indexes all but the search
+    text, which words of three letters or more reach through the text index's row ids.
+    """
+    return sort is SortKey.RISK or all(len(w) >= SQLITE.text_index_min for w in flt.words)
 
 
 def queue_window(
@@ -296,26 +375,48 @@ def queue_window(
     matches`` entries; sorting the matches costs ``matches`` (found through the text index
     when a text term allows, else by scanning the risk index, which covers every filter).
     Without ``matches``: the risk order walks its index, other orders sort the matches.
+    With ``matches``, a page in the far half is read from the other end, reversed: a walk
+    costs the entries before the page, so it starts from the nearer end.
     """
     filtered = not flt.is_empty
-    walk_index = sort is SortKey.RISK or not filtered
+    offset = max(0, offset)
+    if matches == 0:
+        return []
+    reverse = matches is not None and limit >= 0 and offset > matches // 2
+    if reverse:
+        assert matches is not None
+        end = min(offset + limit, matches)
+        if end <= offset:
+            return []
+        offset, limit, descending = matches - end, end - offset, not descending
+    covered = _walk_covered(flt, sort)
+    walk_index = covered or not filtered
     if matches is not None and filtered:
         tickets = _table_size(con)
-        walk = (max(0, offset) + max(limit, 1)) * tickets / max(matches, 1)
+        walk = (offset + max(limit, 1)) * tickets / max(matches, 1)
         if _indexable_terms(flt) and matches < walk:
             walk_index = False  # fetch the text index's matches and sort them
         else:
-            walk_index = walk <= _WALK_LIMIT[sort is SortKey.RISK]
-    where, params = filter_sql(flt, now, me, drive_by_text_index=not walk_index)
+            walk_index = walk * _WALK_COST[covered] <= tickets + _SORT_COST * matches
+    where, params = _where(con, flt, now, me, drive_by_text_index=not walk_index)
     scan = filtered and not walk_index
+    if not scan:
+        index = _SORT_INDEX[sort]  # walk the order's index, testing the filter on the way
+    elif not _indexable_terms(flt):
+        index = _SORT_INDEX[SortKey.RISK]  # scan the index that covers every filter
+    else:
+        index = None  # the text index's matches drive
+    hint = SQLITE.index_hint.format(index=index) if index else ""
     ids = [
         r[0]
         for r in con.execute(
-            f"SELECT id FROM ticket WHERE {where} ORDER BY {_order_by(sort, descending, scan=scan)}"
-            " LIMIT ? OFFSET ?",
-            [*params, limit if limit >= 0 else -1, max(0, offset)],
+            f"SELECT id FROM ticket {hint} WHERE {where} "
+            f"ORDER BY {_order_by(sort, descending, scan=scan)} LIMIT ? OFFSET ?",
+            [*params, limit if limit >= 0 else -1, offset],
         )
     ]
+    if reverse:
+        ids.reverse()
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)
@@ -377,36 +478,51 @@ def queue_position(
     Counts the matching rows that sort before it (a row-value comparison on the order
     columns), which the order index answers without numbering the whole queue.
     """
-    where, params = filter_sql(flt, now, me)
+    where, params = _where(con, flt, now, me, drive_by_text_index=False)
     cols = _SORT_COLUMNS[sort]
+    # One row: instr on its search text answers as the text index does, without reading
+    # the index's every match.
+    own, own_params = _where(con, flt, now, me, text_index=False)
     mine = con.execute(
-        f"SELECT {', '.join(cols)} FROM ticket WHERE id = ? AND {where}", [ticket_id, *params]
+        f"SELECT {', '.join(cols)} FROM ticket WHERE id = ? AND {own}", [ticket_id, *own_params]
     ).fetchone()
     if mine is None:
         return None
-    hint = SQLITE.risk_index_hint if sort is SortKey.RISK else ""
     marks = ", ".join("?" for _ in cols)
 
-    def count_side(op: str, cap: int | None) -> int:
+    def count_side(op: str, cap: int | None, index: str | None) -> int:
+        hint, test = SQLITE.index_hint.format(index=index), where
+        if index is None:  # let the text index drive
+            hint, test = "", _where(con, flt, now, me)[0]
         key = f"({', '.join(cols)}) {op} ({marks})"
-        inner = f"SELECT 1 FROM ticket {hint} WHERE {key} AND {where}"
+        inner = f"SELECT 1 FROM ticket {hint} WHERE {key} AND {test}"
         if cap is not None:
             inner += f" LIMIT {cap + 1}"
         return int(con.execute(f"SELECT count(*) FROM ({inner})", [*mine, *params]).fetchone()[0])
 
     before, after = (">", "<") if descending else ("<", ">")
-    # The count walks the index from one end to the ticket, so count from the nearer end: try
-    # both ends up to a small cap (a cursor is usually near the top or the bottom), and only
-    # then count one whole side. With the total, the far side gives the position too.
+    # The count walks the order's index from one end to the ticket, so count from the nearer
+    # end: try both ends up to a small cap (a cursor is usually near the top or the bottom),
+    # and only then count one whole side. With the total, the far side gives the position.
+    # Walking an index that does not cover the filter reads the table for each entry, so
+    # there the probe stops after about as many entries.
+    walked = _SORT_INDEX[sort]
+    covered = _walk_covered(flt, sort)
     cap = _POSITION_PROBE
-    n = count_side(before, cap)
+    if not covered and total is not None:
+        cap = cap * total // max(_table_size(con), 1)
+    n = count_side(before, cap, walked)
     if n <= cap:
         return n
     if total is not None:
-        m = count_side(after, cap)
+        m = count_side(after, cap, walked)
         if m <= cap:
             return total - 1 - m
-    return count_side(before, None)
+    if covered:
+        return count_side(before, None, walked)
+    # A whole side with a filter: the text index's matches drive the count when a word
+    # allows, else one scan of the risk index, which covers the filter and every order.
+    return count_side(before, None, None if _indexable_terms(flt) else _SORT_INDEX[SortKey.RISK])
 
 
 def sla_targets_for(con: Connection, ticket_ids: Sequence[str]) -> dict[str, tuple[SlaTarget, ...]]:
