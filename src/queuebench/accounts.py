@@ -6,6 +6,11 @@
   name). Where no keyring backend exists, :func:`resolve_secret` reads
   ``QUEUEBENCH_SECRET_<ACCOUNT>`` or runs the account's ``password_command``; a plaintext
   file is never offered.
+- An OAuth account keeps up to three keyring entries: the access token under the account name
+  (with its expiry, as a small JSON object, once queuebench has renewed it), the refresh token
+  under ``NAME#refresh_token`` and the client secret under ``NAME#client_secret``
+  (:func:`store_tokens`, :func:`resolve_tokens`). A renewal saves the new refresh token before
+  anything else, so a crash can never lose the only valid one.
 - :func:`make_connector` builds the right connector with its HTTP client
   (:func:`build_connector` when the account and client are made elsewhere, as in the demo).
 
@@ -19,8 +24,9 @@ import contextlib
 import os
 import shlex
 import subprocess
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from queuebench.config import AccountSettings, ConfigError, Settings, config_file_path
 from queuebench.connectors.base import Account, account_fix_hint, secret_env_var
 from queuebench.connectors.http import Secret
+from queuebench.connectors.oauth import SECRET_KEYS, TokenSet, default_token_url
 from queuebench.domain.models import Vendor
 from queuebench.domain.normalize import VendorMaps
 
@@ -36,6 +43,7 @@ if TYPE_CHECKING:
 
     from queuebench.connectors.base import Connector
     from queuebench.connectors.http import AccountClient
+    from queuebench.connectors.oauth import OAuthSession
 
 KEYRING_SERVICE = "queuebench"
 
@@ -60,6 +68,14 @@ def to_account(name: str, settings: AccountSettings) -> Account:
         options["project"] = settings.project
     if settings.page_size:
         options["page_size"] = settings.page_size
+    if settings.auth == "oauth":
+        options.update(
+            {
+                k: v
+                for k, v in (("client_id", settings.client_id), ("token_url", settings.token_url))
+                if v
+            }
+        )
     return Account(
         name=name,
         vendor=Vendor(settings.vendor),
@@ -155,13 +171,21 @@ def keyring_available() -> bool:
         return True
 
 
-def no_keyring_message(name: str) -> str:
+def no_keyring_message(name: str, *, oauth: bool = False) -> str:
     """Plain words for a machine without a keyring backend, with the alternatives."""
+    tokens = (
+        " For OAuth with renewal the value is a one-line JSON object "
+        '{"access_token": "...", "refresh_token": "...", "client_secret": "..."}; renewed '
+        "tokens then live only for the run and cannot be saved (a rotated refresh token in it "
+        "stops working)."
+        if oauth
+        else ""
+    )
     return (
         f"No OS keyring is available on this machine, so the secret of account {name!r} cannot "
         f"be stored. Give it to queuebench another way: set {secret_env_var(name)} in the "
         "environment of the commands that need it, or set password_command for the account in "
-        f'the config file (e.g. `password_command = "pass show queuebench/{name}"`). '
+        f'the config file (e.g. `password_command = "pass show queuebench/{name}"`).{tokens} '
         "queuebench never keeps secrets in a plain file."
     )
 
@@ -175,15 +199,104 @@ def store_secret(name: str, secret: Secret) -> None:
     keyring.set_password(KEYRING_SERVICE, name, secret.reveal())
 
 
-def forget_secret(name: str) -> None:
-    """Drop the account's secret from the keyring (quietly if there is none)."""
+def keyring_entry(name: str, key: str = "access_token") -> str:
+    """The keyring user name of one of an account's secrets (the access token: the name)."""
+    return name if key == "access_token" else f"{name}#{key}"
+
+
+def forget_secret(name: str, keep: tuple[str, ...] = ()) -> None:
+    """Drop the account's secrets from the keyring (quietly where there are none), but
+    ``keep`` (keys of :data:`~queuebench.connectors.oauth.SECRET_KEYS`)."""
     if not keyring_available():
         return
     import keyring
     from keyring.errors import PasswordDeleteError
 
-    with contextlib.suppress(PasswordDeleteError):
-        keyring.delete_password(KEYRING_SERVICE, name)
+    for key in SECRET_KEYS:
+        if key not in keep:
+            with contextlib.suppress(PasswordDeleteError):
+                keyring.delete_password(KEYRING_SERVICE, keyring_entry(name, key))
+
+
+def store_tokens(name: str, tokens: TokenSet) -> None:
+    """Put an OAuth account's tokens in the keyring, one entry each; drop entries it lacks.
+
+    The refresh token goes first: when a vendor rotates it, the new one is the only valid one.
+    """
+    if not keyring_available():
+        raise AccountError(no_keyring_message(name, oauth=True))
+    import keyring
+
+    if tokens.refresh_token:
+        keyring.set_password(
+            KEYRING_SERVICE, keyring_entry(name, "refresh_token"), tokens.refresh_token.reveal()
+        )
+    if tokens.client_secret:
+        keyring.set_password(
+            KEYRING_SERVICE, keyring_entry(name, "client_secret"), tokens.client_secret.reveal()
+        )
+    if tokens.access_token:
+        keyring.set_password(KEYRING_SERVICE, keyring_entry(name), tokens.access_entry())
+    held = tuple(k for k in SECRET_KEYS if getattr(tokens, k) is not None)
+    forget_secret(name, keep=held)
+
+
+def save_renewed(name: str) -> Callable[[TokenSet], None]:
+    """What an OAuth session calls with renewed tokens: refresh token first, then access."""
+
+    def save(tokens: TokenSet) -> None:
+        import keyring
+
+        if tokens.refresh_token:
+            keyring.set_password(
+                KEYRING_SERVICE, keyring_entry(name, "refresh_token"), tokens.refresh_token.reveal()
+            )
+        if tokens.access_token:
+            keyring.set_password(KEYRING_SERVICE, keyring_entry(name), tokens.access_entry())
+
+    return save
+
+
+def _parse_tokens(name: str, text: str, source: str) -> TokenSet:
+    try:
+        return TokenSet.parse(text)
+    except ValueError as exc:
+        raise AccountError(
+            f"The OAuth secrets of account {name!r} from {source} cannot be read: {exc}. Give "
+            'a bare access token, or a one-line JSON object such as {"access_token": "...", '
+            '"refresh_token": "...", "client_secret": "..."}.'
+        ) from None
+
+
+def resolve_tokens(
+    name: str, settings: AccountSettings
+) -> tuple[TokenSet, Callable[[TokenSet], None] | None]:
+    """An OAuth account's tokens, and where renewed ones are saved (``None``: nowhere).
+
+    From ``QUEUEBENCH_SECRET_<ACCOUNT>``, the keyring or the ``password_command``, as
+    :func:`resolve_secret`; only the keyring can keep renewed tokens.
+    """
+    env_var = secret_env_var(name)
+    env = os.environ.get(env_var)
+    if env:
+        return _parse_tokens(name, env, env_var), None
+    if keyring_available():
+        import keyring
+
+        found = {
+            k: keyring.get_password(KEYRING_SERVICE, keyring_entry(name, k)) for k in SECRET_KEYS
+        }
+        if any(found.values()):
+            tokens = _parse_tokens(name, found["access_token"] or "", "the OS keyring")
+            refresh, client = found["refresh_token"], found["client_secret"]
+            tokens = replace(
+                tokens,
+                refresh_token=Secret(refresh) if refresh else None,
+                client_secret=Secret(client) if client else None,
+            )
+            return tokens, save_renewed(name)
+    secret = resolve_secret(name, settings)
+    return _parse_tokens(name, secret.reveal(), "its password_command"), None
 
 
 def resolve_secret(name: str, settings: AccountSettings) -> Secret:
@@ -227,6 +340,65 @@ def resolve_secret(name: str, settings: AccountSettings) -> Secret:
     raise AccountError(no_keyring_message(name))
 
 
+def password_grant(
+    name: str,
+    values: dict[str, Any],
+    client_secret: str | None,
+    password: Secret,
+    options: ClientOptions | None = None,
+) -> TokenSet:
+    """ServiceNow's first tokens from the user's password (which is never kept)."""
+    import asyncio
+
+    from queuebench.connectors.http import AccountClient, ConnectorError, RetryPolicy
+    from queuebench.connectors.oauth import (
+        oauth_error_text,
+        password_grant_form,
+        token_request,
+        tokens_from_response,
+    )
+
+    vendor = Vendor(values["vendor"])
+    url = values["url"]
+    token_url = values.get("token_url") or default_token_url(vendor, url)
+    secret = Secret(client_secret) if client_secret else None
+    form = password_grant_form(values["client_id"], secret, values["user"], password)
+    options = options or ClientOptions()
+
+    async def grant() -> TokenSet:
+        async with AccountClient(
+            account=name,
+            vendor=vendor,
+            base_url=url,
+            auth="oauth",
+            user=None,
+            secret=password,
+            fix_hint="",
+            retry=RetryPolicy(max_attempts=3, base=options.retry_base, cap=options.retry_cap),
+            timeout=options.timeout,
+            transport=options.transport,
+        ) as client:
+            response = await token_request(client, vendor, token_url, form)
+            if response.status_code >= 400:
+                said = oauth_error_text(response)
+                raise AccountError(
+                    f"ServiceNow refused the password grant for account {name!r} at {token_url} "
+                    f"(HTTP {response.status_code}{': ' + said if said else ''}). Check the user "
+                    "name, the password, and the OAuth client id and secret (System OAuth > "
+                    "Application Registry), then run the command again. Nothing was saved."
+                )
+            return replace(
+                tokens_from_response(client, token_url, response, TokenSet(), time.time()),
+                client_secret=secret,
+            )
+
+    try:
+        tokens = asyncio.run(grant())
+    except ConnectorError as exc:
+        raise AccountError(f"{exc} Nothing was saved.") from None
+    return tokens
+
+
 # --- connectors -------------------------------------------------------------------------------
 
 
@@ -263,6 +435,25 @@ def make_connector(
     options = options or ClientOptions()
     conf = get_account(settings, name)
     account = to_account(name, conf)
+    oauth: OAuthSession | None = None
+    if conf.auth == "oauth":
+        from queuebench.connectors.oauth import OAuthSession
+
+        tokens, save = (
+            (TokenSet.parse(secret.reveal()), None)
+            if secret is not None
+            else resolve_tokens(name, conf)
+        )
+        oauth = OAuthSession(
+            account=name,
+            vendor=account.vendor,
+            token_url=conf.token_url or default_token_url(account.vendor, account.base_url),
+            client_id=conf.client_id,
+            tokens=tokens,
+            fix_hint=account_fix_hint(account),
+            save=save,
+        )
+        secret = tokens.access_token or Secret("")
     secret = secret if secret is not None else resolve_secret(name, conf)
     limits: dict[str, RateLimit] = {}
     if options.rate_limits:
@@ -282,6 +473,7 @@ def make_connector(
         user=account.user,
         secret=secret,
         fix_hint=account_fix_hint(account),
+        oauth=oauth,
         retry=RetryPolicy(
             max_attempts=options.max_attempts, base=options.retry_base, cap=options.retry_cap
         ),

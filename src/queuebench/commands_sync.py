@@ -54,6 +54,88 @@ def _read_secret(name: str, auth: str) -> str:
     return str(secret)
 
 
+def _read_oauth_secrets(
+    name: str, allowed: tuple[str, ...], client_id: str | None
+) -> dict[str, str]:
+    """An OAuth account's secrets from prompts, or standard input (one line or JSON)."""
+    from queuebench.connectors.oauth import parse_secret_fields
+
+    if not sys.stdin.isatty():
+        try:
+            return parse_secret_fields(sys.stdin.read(), allowed)
+        except ValueError as exc:
+            raise click.UsageError(
+                f"Standard input for account {name!r}: {exc}. Give one line with the access "
+                'token, or a JSON object such as {"refresh_token": "...", "client_secret": '
+                '"..."}.'
+            ) from None
+    if not client_id:
+        return {"access_token": _read_secret(name, "oauth")}
+    asks = {
+        "client_secret": "OAuth client secret (empty if the client has none)",
+        "password": "password of the user (used once to get the tokens, never kept)",
+        "refresh_token": "refresh token",
+        "access_token": "access token (empty: get one with the refresh token)",
+    }
+    if "password" in allowed:
+        asks.pop("refresh_token")
+        asks.pop("access_token")
+    else:
+        asks.pop("password")
+    out = {}
+    for key, what in asks.items():
+        value = click.prompt(
+            f"{what} for {name}", default="", show_default=False, hide_input=True, err=True
+        )
+        if str(value).strip():
+            out[key] = str(value).strip()
+    return out
+
+
+def _add_oauth(name: str, values: dict[str, Any]) -> None:
+    """``account add --auth oauth``: read the secrets, get the first tokens if asked, store."""
+    from queuebench.accounts import password_grant, store_tokens, write_account
+    from queuebench.connectors.oauth import SECRET_KEYS, TokenSet
+
+    client_id = values.get("client_id")
+    password_ok = values["vendor"] == "servicenow" and bool(values.get("user"))
+    allowed = SECRET_KEYS + (("password",) if password_ok else ())
+    fields = _read_oauth_secrets(name, allowed, client_id)
+    renewing = "refresh_token" in fields or "password" in fields
+    if renewing and not client_id:
+        raise click.UsageError(
+            f"--client-id is needed for account {name!r}: queuebench renews tokens with the "
+            "OAuth client they were issued to."
+        )
+    if not ({"access_token", "refresh_token", "password"} & set(fields)):
+        raise click.UsageError(
+            f"No OAuth access token or refresh token was given for account {name!r}."
+        )
+    if "password" in fields:
+        from queuebench.connectors.http import Secret
+
+        tokens = password_grant(
+            name, values, fields.get("client_secret"), Secret(fields["password"])
+        )
+    else:
+        tokens = TokenSet.of(fields)
+    store_tokens(name, tokens)
+    write_account(name, values)
+    kept = ", ".join(k.replace("_", " ") for k in SECRET_KEYS if getattr(tokens, k) is not None)
+    click.echo(
+        f"Account {name!r} added ({values['vendor']}, {values['url']}); its {kept} are in the OS "
+        "keyring."
+    )
+    if tokens.refresh_token:
+        click.echo("queuebench renews the access token by itself when it expires.")
+    else:
+        click.echo(
+            "Without a refresh token the access token cannot be renewed: when it expires, run "
+            "`queuebench account add` again (or give a refresh token and --client-id)."
+        )
+    click.echo(f"Check it with `queuebench account test {name}`, then run `queuebench sync`.")
+
+
 # --- account --------------------------------------------------------------------------------
 
 
@@ -76,12 +158,30 @@ def account() -> None:
     help="token (default for Zendesk/JSM), basic (default for ServiceNow) or oauth.",
 )
 @click.option("--project", default=None, help="JSM only: the project key to sync.")
+@click.option(
+    "--client-id", default=None, help="OAuth only: the OAuth client id (lets tokens renew)."
+)
+@click.option(
+    "--token-url", default=None, help="OAuth only: the token endpoint (default: the vendor's)."
+)
 @friendly_errors
 @_account_errors
 def account_add(
-    name: str, vendor: str, url: str, user: str | None, auth: str | None, project: str | None
+    name: str,
+    vendor: str,
+    url: str,
+    user: str | None,
+    auth: str | None,
+    project: str | None,
+    client_id: str | None,
+    token_url: str | None,
 ) -> None:
-    """Add (or replace) account NAME; the secret is read from a prompt or standard input."""
+    """Add (or replace) account NAME; the secret is read from a prompt or standard input.
+
+    With --auth oauth, standard input holds one line with an access token, or a JSON object
+    with any of access_token, refresh_token, client_secret (and, for ServiceNow with --user,
+    password: the first tokens come from the password grant; the password is not kept).
+    """
     from queuebench.accounts import (
         ZENDESK_TOKEN_WARNING,
         keyring_available,
@@ -94,16 +194,29 @@ def account_add(
     auth = auth or ("basic" if vendor == "servicenow" else "token")
     if auth != "oauth" and not user:
         raise click.UsageError(f"--user is needed with --auth {auth}.")
-    if not url.startswith(("https://", "http://")):
-        raise click.UsageError(f"--url {url!r} should start with https://")
+    if auth != "oauth" and (client_id or token_url):
+        raise click.UsageError("--client-id and --token-url go with --auth oauth.")
+    for option, value in (("--url", url), ("--token-url", token_url)):
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise click.UsageError(f"{option} {value!r} should start with https://")
     values: dict[str, Any] = {"vendor": vendor, "url": url.rstrip("/"), "auth": auth}
     if user:
         values["user"] = user
     if project:
         values["project"] = project
+    if client_id:
+        values["client_id"] = client_id
+    if token_url:
+        values["token_url"] = token_url
     if not keyring_available():
         write_account(name, values)
-        click.echo(f"Account {name!r} saved to the config file, but: " + no_keyring_message(name))
+        click.echo(
+            f"Account {name!r} saved to the config file, but: "
+            + no_keyring_message(name, oauth=auth == "oauth")
+        )
+        return
+    if auth == "oauth":
+        _add_oauth(name, values)
         return
     secret = Secret(_read_secret(name, auth))
     store_secret(name, secret)
@@ -195,11 +308,24 @@ def account_test(name: str) -> None:
     async def run() -> str:
         connector = make_connector(settings, name, now=now_utc)
         try:
-            return await connector.check()
+            checked = await connector.check()
+            oauth = getattr(getattr(connector, "client", None), "oauth", None)
+            if oauth is None or not oauth.refreshes:
+                return checked + "."
+            if oauth.save is None:
+                kept = (
+                    "kept for this run only: they came from the environment or the "
+                    "password_command, where queuebench cannot save them"
+                )
+            elif oauth.save_failed:
+                kept = f"not saved: the OS keyring refused them ({oauth.save_failed})"
+            else:
+                kept = "saved in the OS keyring"
+            return f"{checked}. The OAuth access token was renewed; the new tokens are {kept}."
         finally:
             await connector.aclose()
 
-    click.echo(f"{name}: OK, {asyncio.run(run())}.")
+    click.echo(f"{name}: OK, {asyncio.run(run())}")
     if conf.vendor == "zendesk" and conf.auth == "token":
         click.echo("Warning: " + ZENDESK_TOKEN_WARNING, err=True)
 

@@ -142,6 +142,17 @@ class AccountSettings(Struct, forbid_unknown_fields=True, kw_only=True):
             "without a keyring."
         ),
     ] = None
+    client_id: Annotated[
+        str | None,
+        _doc("OAuth only: the OAuth client id, which lets queuebench renew expiring tokens."),
+    ] = None
+    token_url: Annotated[
+        str | None,
+        _doc(
+            "OAuth only: the token endpoint (default: Zendesk `{url}/oauth/tokens`, ServiceNow "
+            "`{url}/oauth_token.do`, JSM `https://auth.atlassian.com/oauth/token`)."
+        ),
+    ] = None
     project: Annotated[str | None, _doc("JSM only: the project key to sync (default: all).")] = None
     organization_field: Annotated[str, _doc("JSM only: the Organizations custom field id.")] = (
         "customfield_10002"
@@ -162,6 +173,8 @@ class AccountSettings(Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError(f"auth {self.auth!r} is not one of {', '.join(AUTH_KINDS)}")
         if not self.url.startswith(("https://", "http://")):
             raise ValueError(f"url {self.url!r} should start with https://")
+        if self.token_url is not None and not self.token_url.startswith(("https://", "http://")):
+            raise ValueError(f"token_url {self.token_url!r} should start with https://")
         if min(self.export_requests_per_minute, self.requests_per_minute, self.concurrency) < 1:
             raise ValueError("rate ceilings and concurrency must be at least 1")
 

@@ -4,9 +4,10 @@ expected cache computed from the server's own state through the vendor normalise
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner, Result
@@ -275,11 +276,22 @@ def assert_cache_equals(expected: dict[str, dict[str, Any]]) -> None:
         assert row == {k: expected[row["id"]][k] for k in LIST_KEYS}, row["id"]
 
 
+def assert_secret_nowhere(secret: str, root: Path, outputs: Iterable[str] = ()) -> None:
+    """``secret`` is in no file of the data dir, not in the config file and in no output."""
+    blob = secret.encode()
+    for path in (root / "data").rglob("*"):
+        if path.is_file():
+            assert blob not in path.read_bytes(), path
+    assert blob not in (root / "config" / "config.toml").read_bytes()
+    assert all(secret not in out for out in outputs)
+
+
 __all__ = [
     "NOW",
     "SYNC_NOW",
     "add_account",
     "assert_cache_equals",
+    "assert_secret_nowhere",
     "cached_count",
     "deleted_ids",
     "expected_servicenow",

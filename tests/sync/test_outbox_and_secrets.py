@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.sync.helpers import add_account, expected_zendesk, listed, run, sandbox, shown
+from tests.sync.helpers import (
+    add_account,
+    assert_secret_nowhere,
+    expected_zendesk,
+    listed,
+    run,
+    sandbox,
+    shown,
+)
 
 
 def _open_ticket(server: object) -> dict:
@@ -116,12 +124,7 @@ def test_no_secret_in_data_dir_config_or_output(
         server.faults.add("error", path="/api/v2/incremental/*", status=500, times=10)
         r = run("sync", ok=False)
         outputs.append(r.stdout + r.stderr)
-    blob = secret.encode()
-    for path in (tmp_path / "data").rglob("*"):
-        if path.is_file():
-            assert blob not in path.read_bytes(), path
-    assert blob not in (tmp_path / "config" / "config.toml").read_bytes()
-    assert all(secret not in out for out in outputs)
+    assert_secret_nowhere(secret, tmp_path, outputs)
     assert "secret" not in os.environ.get("QUEUEBENCH_SECRET_ZD", "")
 
 

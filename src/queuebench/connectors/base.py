@@ -49,7 +49,8 @@ class Account:
     """An account as the connector needs it (from the config file; the secret comes apart).
 
     ``options`` holds vendor-specific settings: ``project`` (JSM JQL project),
-    ``organization_field`` (JSM), ``page_size``.
+    ``organization_field`` (JSM), ``page_size``; and for an OAuth account ``client_id`` and
+    ``token_url`` when they are set.
     """
 
     name: str
@@ -82,6 +83,9 @@ def account_fix_hint(account: Account) -> str:
     if account.user:
         parts.append(f"--user {account.user}")
     parts.append(f"--auth {account.auth}")
+    for option in ("client_id", "token_url"):
+        if account.options.get(option):
+            parts.append(f"--{option.replace('_', '-')} {account.options[option]}")
     return " ".join(parts)
 
 

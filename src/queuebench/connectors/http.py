@@ -5,7 +5,9 @@ What it does for a connector:
 - **Auth** in each vendor's own header format (:func:`auth_header`): Zendesk
   ``{email}/token:{token}`` basic or an OAuth bearer; JSM ``email:token`` basic or bearer;
   ServiceNow ``user:password`` basic or bearer. The secret is a :class:`Secret` that never
-  prints itself; the header is set on the client and never logged.
+  prints itself; the header is never logged. An OAuth account's bearer token comes from its
+  :class:`~queuebench.connectors.oauth.OAuthSession` for each request: renewed shortly before
+  it expires, and on a 401 renewed once and the request retried once.
 - **Retry-After**: a 429 (or a 5xx that carries ``Retry-After``) closes the account's gate
   until that instant; no request of the account is sent before it elapses.
 - **Backoff**: 5xx, timeouts and connection failures are retried with exponential backoff and
@@ -37,11 +39,14 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
 from queuebench.domain.models import Vendor
+
+if TYPE_CHECKING:
+    from queuebench.connectors.oauth import OAuthSession
 
 __all__ = [
     "AccountClient",
@@ -277,6 +282,7 @@ class AccountClient:
         user: str | None,
         secret: Secret,
         fix_hint: str,
+        oauth: OAuthSession | None = None,
         retry: RetryPolicy | None = None,
         limits: Mapping[str, RateLimit] | None = None,
         concurrency: int = 4,
@@ -299,11 +305,22 @@ class AccountClient:
         self._rng = rng or random.Random()
         self._not_before = 0.0  # clock value before which no request may be sent
         self._secret_text = secret.reveal()
-        headers = {
-            "Authorization": auth_header(vendor, auth, user, secret),
-            "Accept": "application/json",
-            "User-Agent": "queuebench/0.1",
-        }
+        headers = {"Accept": "application/json", "User-Agent": "queuebench/0.1"}
+        if auth == "oauth" and oauth is None:
+            from queuebench.connectors.oauth import OAuthSession, TokenSet, default_token_url
+
+            oauth = OAuthSession(
+                account=account,
+                vendor=vendor,
+                token_url=default_token_url(vendor, base_url),
+                client_id=None,
+                tokens=TokenSet(access_token=secret),
+                fix_hint=fix_hint,
+            )
+        self.oauth = oauth
+        """The OAuth tokens of an ``oauth`` account (the bearer header is set per request)."""
+        if oauth is None:
+            headers["Authorization"] = auth_header(vendor, auth, user, secret)
         self._http = httpx.AsyncClient(
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -400,39 +417,68 @@ class AccountClient:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        form_body: Mapping[str, str] | None = None,
         bucket: str | None = None,
         endpoint: str | None = None,
+        authorize: bool = True,
+        client_errors: bool = False,
     ) -> httpx.Response:
-        """Send with retries; returns a 2xx response or raises a :class:`ConnectorError`."""
+        """Send with retries; returns a 2xx response or raises a :class:`ConnectorError`.
+
+        ``authorize=False`` sends no ``Authorization`` header of an OAuth account (a token
+        request); ``client_errors=True`` returns a 4xx response instead of raising.
+        """
         endpoint = endpoint or path.split("?", 1)[0]
         idempotent = method.upper() in IDEMPOTENT
         policy = self.retry
         last: ConnectorError | None = None
-        for attempt in range(policy.max_attempts):
+        oauth = self.oauth if authorize else None
+        renewed = False
+        attempt = 0
+        while attempt < policy.max_attempts:
             await self._wait_turn(bucket)
+            headers: dict[str, str] | None = None
+            bearer: str | None = None
+            if oauth is not None:
+                bearer = await oauth.current(self)
+                headers = {"Authorization": f"Bearer {bearer}"}
             self.requests_sent += 1
+            attempt += 1
             try:
                 response = await self._http.request(
-                    method, self._url(path), params=params, json=json_body
+                    method,
+                    self._url(path),
+                    params=params,
+                    json=json_body,
+                    data=form_body,
+                    headers=headers,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 last = self._transient(endpoint, f"could not connect ({type(exc).__name__})")
-                await self._sleep(policy.backoff(attempt, self._rng))
+                await self._sleep(policy.backoff(attempt - 1, self._rng))
                 continue
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last = self._transient(endpoint, f"the connection failed ({type(exc).__name__})")
                 if not idempotent:
                     raise last from None
-                await self._sleep(policy.backoff(attempt, self._rng))
+                await self._sleep(policy.backoff(attempt - 1, self._rng))
                 continue
             status = response.status_code
             log.debug("%s %s %s -> %s", self.account, method, endpoint, status)
             if status < 300:
                 return response
+            if status == 401 and oauth is not None and not renewed and oauth.can_refresh:
+                # The token expired or was revoked early: renew it (once) and try again.
+                renewed = True
+                attempt -= 1
+                await oauth.refresh(self, bearer)
+                continue
             retry_after = _retry_after(response, time.time())
             if status == 429 or (status >= 500 and retry_after is not None):
                 wait = (
-                    retry_after if retry_after is not None else policy.backoff(attempt, self._rng)
+                    retry_after
+                    if retry_after is not None
+                    else policy.backoff(attempt - 1, self._rng)
                 )
                 if wait > policy.max_retry_after:
                     raise self._transient(
@@ -455,17 +501,23 @@ class AccountClient:
                 )
                 if not idempotent:
                     raise last
-                await self._sleep(policy.backoff(attempt, self._rng))
+                await self._sleep(policy.backoff(attempt - 1, self._rng))
                 continue
-            raise self._client_error(response, endpoint)
+            if client_errors:
+                return response
+            raise self._client_error(response, endpoint, renewed=renewed)
         assert last is not None
         raise last
 
     # -- error building ----------------------------------------------------------------------
 
     def _scrub(self, text: str) -> str:
-        if self._secret_text and self._secret_text in text:
-            text = text.replace(self._secret_text, "**********")
+        secrets = {self._secret_text}
+        if self.oauth is not None:
+            secrets |= self.oauth.known_secrets()
+        for secret in sorted(secrets, key=len, reverse=True):
+            if secret and secret in text:
+                text = text.replace(secret, "**********")
         return text
 
     def _message_of(self, response: httpx.Response) -> str | None:
@@ -488,11 +540,38 @@ class AccountClient:
             status=status,
         )
 
-    def _client_error(self, response: httpx.Response, endpoint: str) -> ConnectorError:
+    def _client_error(
+        self, response: httpx.Response, endpoint: str, *, renewed: bool = False
+    ) -> ConnectorError:
         status = response.status_code
         vendor_text = self._message_of(response)
         said = f" The vendor said: {vendor_text}." if vendor_text else ""
         name = self.account
+        if status == 401 and self.oauth is not None:
+            if renewed:
+                why = (
+                    "even with a freshly renewed OAuth access token. The token may lack a scope "
+                    "or the user may have lost access; store new tokens with "
+                    f"`{self.fix_hint}`"
+                )
+            else:
+                why = (
+                    "because its OAuth access token was refused — it has most likely expired "
+                    "(token expired), and the account has no refresh token to renew it. Run "
+                    f"`{self.fix_hint}` again with a new token, or give it a refresh token and "
+                    "--client-id so queuebench renews the token by itself"
+                )
+            return AuthenticationError(
+                self._scrub(
+                    f"Account {name!r} could not sign in to {self.vendor.value} at {endpoint} "
+                    f"(HTTP 401){' ' + said.strip() if said else ''} {why}. The cache was "
+                    "left as it was."
+                ),
+                account=name,
+                endpoint=endpoint,
+                status=status,
+                vendor_message=vendor_text,
+            )
         if status == 401:
             return AuthenticationError(
                 self._scrub(
