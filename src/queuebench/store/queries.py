@@ -220,8 +220,8 @@ def filter_sql(
             alts.append("assignee IS NULL")
         sql.parts.append("(" + " OR ".join(alts) + ")")
     if organizations is not None and flt.organizations:
-        names = sql.many(organizations)
-        sql.parts.append(f"organization IN ({names})" if organizations else "0 = 1")
+        marks = sql.many(organizations)  # no parameters when no name matched
+        sql.parts.append(f"organization IN ({marks})" if organizations else "0 = 1")
     else:
         for org in flt.organizations:
             sql.parts.append(sql.contains("lower(organization)", org.lower()))
