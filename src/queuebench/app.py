@@ -7,7 +7,7 @@ module lazily, so headless commands never load it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -18,6 +18,9 @@ from queuebench.config import Settings
 from queuebench.screens.keys import KeysModal, binding_entries
 from queuebench.screens.queue import QueueScreen
 from queuebench.store.engine import Store
+
+if TYPE_CHECKING:
+    from queuebench.sync import ConnectorSource
 
 
 class QueuebenchApp(App[None]):
@@ -38,19 +41,21 @@ class QueuebenchApp(App[None]):
         *,
         clock: Clock = system_clock,
         data_note: str | None = None,
+        source: ConnectorSource | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.store = store
         self.clock = clock
         self.data_note = data_note
+        self.source = source
         self._reported_clashes: set[str] = set()
 
     def on_mount(self) -> None:
         if self.data_note:
             self.sub_title = self.data_note
         self.set_keymap(dict(self.settings.keymap))
-        self.push_screen(QueueScreen(self.settings, self.store, self.clock))
+        self.push_screen(QueueScreen(self.settings, self.store, self.clock, source=self.source))
 
     def action_show_keys(self) -> None:
         """List the keys of the current screen (``?`` / F1)."""
@@ -84,6 +89,10 @@ def make_app(
     *,
     clock: Clock | None = None,
     data_note: str | None = None,
+    source: ConnectorSource | None = None,
 ) -> QueuebenchApp:
-    """Build the app over an open cache; ``clock`` returns aware UTC now (frozen in tests)."""
-    return QueuebenchApp(settings, store, clock=clock or system_clock, data_note=data_note)
+    """Build the app over an open cache; ``clock`` returns aware UTC now (frozen in tests);
+    ``source`` serves accounts beyond the configured ones (the demo's sandbox servers)."""
+    return QueuebenchApp(
+        settings, store, clock=clock or system_clock, data_note=data_note, source=source
+    )

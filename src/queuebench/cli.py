@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from queuebench.config import Settings
     from queuebench.store.engine import Store
+    from queuebench.sync import ConnectorSource
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,12 +89,17 @@ def _open(settings: Settings, *, create: bool = True) -> Store:
     return open_store(resolve_data_dir(settings), create=create)
 
 
-def _run_tui(settings: Settings, store: Store, data_note: str | None = None) -> None:
+def _run_tui(
+    settings: Settings,
+    store: Store,
+    data_note: str | None = None,
+    source: ConnectorSource | None = None,
+) -> None:
     from queuebench.app import make_app
 
     frozen = os.environ.get("QUEUEBENCH_NOW")
     clock = now_utc if frozen else None
-    make_app(settings, store, clock=clock, data_note=data_note).run()
+    make_app(settings, store, clock=clock, data_note=data_note, source=source).run()
 
 
 @friendly_errors

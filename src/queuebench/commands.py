@@ -52,7 +52,9 @@ def demo(tickets: int, seed: int, no_tui: bool) -> None:
     """Generate the built-in sandbox data set and open the queue on it.
 
     The data is synced from the vendors' sandbox servers (in-process) by the real connectors,
-    as `queuebench sync` would; above 10,000 tickets it goes straight through the normalisers.
+    as `queuebench sync` would, and the servers stay up while the queue is open: background
+    sync and the case screen's writes talk to them. Above 10,000 tickets the data goes straight
+    through the normalisers and there are no servers.
     Without QUEUEBENCH_DATA_DIR the data goes to a throwaway directory removed on exit; with
     it set, it is loaded into that directory and a plain `queuebench` opens it afterwards.
     """
@@ -78,6 +80,8 @@ def demo(tickets: int, seed: int, no_tui: bool) -> None:
                     now=now_utc(),
                     progress=bar.update,
                     sla=sla_setup(settings, check_years=[now_utc().year]),
+                    keep_servers=not no_tui,
+                    clock=now_utc,
                 )
             elapsed = time.perf_counter() - started
             how = (
@@ -85,17 +89,28 @@ def demo(tickets: int, seed: int, no_tui: bool) -> None:
                 if summary.synced
                 else f"straight through the normalisers (over {SYNC_LIMIT:,} tickets)"
             )
-            click.echo(
-                f"Loaded {summary.tickets:,} tickets from {len(summary.accounts)} sandbox accounts "
-                f"({', '.join(summary.accounts)}) into {store.path} in {elapsed:.1f} s, {how}.",
-                err=True,
-            )
+            if summary.continued and summary.generated_for is not None:
+                click.echo(
+                    f"{store.path} already holds this data set (same --seed and --tickets, "
+                    f"generated {summary.generated_for:%Y-%m-%d %H:%M} UTC): the sandbox "
+                    f"serves it again, {summary.tickets:,} tickets brought up to date in "
+                    f"{elapsed:.1f} s, {how}. Writes waiting in the outbox apply to the same "
+                    "tickets; use another QUEUEBENCH_DATA_DIR for fresh data.",
+                    err=True,
+                )
+            else:
+                click.echo(
+                    f"Loaded {summary.tickets:,} tickets from {len(summary.accounts)} sandbox "
+                    f"accounts ({', '.join(summary.accounts)}) into {store.path} in "
+                    f"{elapsed:.1f} s, {how}.",
+                    err=True,
+                )
             if no_tui:
                 return
             if not settings.user.names:
                 settings.user.names = [DEMO_ME]
             note = "demo data · throwaway cache" if throwaway else f"demo data · {store.path}"
-            _run_tui(settings, store, data_note=note)
+            _run_tui(settings, store, data_note=note, source=summary.live)
         finally:
             store.close()
     finally:

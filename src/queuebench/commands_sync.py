@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -430,15 +431,23 @@ def push(names: tuple[str, ...]) -> None:
     store = _open(settings)
     try:
         with store.read() as con:
+            from queuebench.sandbox.live import read_demo_meta, unserved_writes_text
             from queuebench.store.sync_writes import read_outbox
 
-            accounts = sorted(
-                {e.account for e in read_outbox(con, states=("pending", "failed"))}
-                & set(settings.accounts)
-            )
+            waiting = read_outbox(con, states=("pending", "failed"))
+            demo = read_demo_meta(con)
+        accounts = sorted({e.account for e in waiting} & set(settings.accounts))
         accounts = [a for a in accounts if not names or a in names]
+        unserved = Counter(
+            e.account
+            for e in waiting
+            if e.account not in settings.accounts and (not names or e.account in names)
+        )
+        if unserved:
+            click.echo(unserved_writes_text(unserved, demo), err=True)
         if not accounts:
-            click.echo("Nothing to push.", err=True)
+            if not unserved:
+                click.echo("Nothing to push.", err=True)
             return
         reports = _run_sync(settings, store, accounts, full=False, pull=False)
     finally:
@@ -465,6 +474,7 @@ def fetch_missing_conversation(store: Store, settings: Settings, ticket: Ticket)
 
 
 def _queue_write(key: str, action: str, value: str, label: str | None = None) -> None:
+    from queuebench.sandbox.live import read_demo_meta, unserved_writes_text
     from queuebench.store.queries import get_ticket
     from queuebench.store.sync_writes import add_outbox
 
@@ -473,6 +483,7 @@ def _queue_write(key: str, action: str, value: str, label: str | None = None) ->
     try:
         with store.read() as con:
             ticket = get_ticket(con, key)
+            demo = read_demo_meta(con)
         with store.session() as session:
             item = add_outbox(
                 session,
@@ -486,10 +497,10 @@ def _queue_write(key: str, action: str, value: str, label: str | None = None) ->
             )
     finally:
         store.close()
-    click.echo(
-        f"Queued #{item} for {ticket.display_key} ({action}). It goes out with the next "
-        "`queuebench sync` or `queuebench push`."
-    )
+    when = "It goes out with the next `queuebench sync` or `queuebench push`."
+    if ticket.account not in settings.accounts:
+        when = unserved_writes_text({ticket.account: 1}, demo)
+    click.echo(f"Queued #{item} for {ticket.display_key} ({action}). {when}")
 
 
 @click.command()

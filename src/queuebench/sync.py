@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from queuebench.accounts import AccountError, ClientOptions, make_connector
 from queuebench.config import Settings
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccountReport",
+    "ConnectorSource",
     "PushReport",
     "current_sla",
     "fetch_conversation",
@@ -67,6 +68,20 @@ __all__ = [
 
 Progress = Callable[[str, int], None]
 """Called with (account, tickets written so far in this run)."""
+
+
+class ConnectorSource(Protocol):
+    """Accounts served outside the config file for one session, with their connectors: the
+    demo's in-process sandbox servers (:class:`queuebench.sandbox.live.LiveSandbox`)."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The accounts it serves."""
+        ...
+
+    def connector(self, name: str, now: Callable[[], datetime]) -> Connector:
+        """A fresh connector of account ``name`` (the caller closes it)."""
+        ...
 
 
 @dataclass
@@ -119,9 +134,9 @@ async def sync_account(
 ) -> AccountReport:
     """Pull one account into the cache, batch by batch; errors end up in the report.
 
-    ``every_conversation`` fetches the conversation of every ticket, closed ones too (the demo,
-    whose sandbox is gone once it has loaded). ``sla`` (the configured calendars and policies)
-    gives tickets without vendor SLA computed clocks as they are written.
+    ``every_conversation`` fetches the conversation of every ticket, closed ones too (the demo:
+    a later plain ``queuebench`` on its cache has no servers). ``sla`` (the configured calendars
+    and policies) gives tickets without vendor SLA computed clocks as they are written.
     """
     account = connector.account
     report = AccountReport(account.name)
@@ -289,24 +304,29 @@ async def sync_accounts(
     push: bool = True,
     progress: Progress | None = None,
     options: ClientOptions | None = None,
-    connectors: dict[str, Connector] | None = None,
+    source: ConnectorSource | None = None,
 ) -> list[AccountReport]:
-    """Sync (pull, then push) each named account (all configured ones by default).
+    """Sync (pull, then push) each named account (by default every configured one, and every
+    one ``source`` serves).
 
     Accounts run side by side; each has its own rate ceiling. An account whose secret cannot
     be found gets an error in its report; the others still sync. Tickets without vendor SLA
     get computed clocks from the configured policies (:func:`current_sla`).
     """
-    wanted = list(names) if names is not None else sorted(settings.accounts)
+    served = source.names if source is not None else ()
+    wanted = (
+        list(names)
+        if names is not None
+        else sorted(settings.accounts) + [n for n in served if n not in settings.accounts]
+    )
     reports: list[AccountReport] = []
     sla = current_sla(store, settings, now()) if pull and wanted else None
 
     async def one(name: str) -> AccountReport:
-        owned = connectors is None or name not in connectors
         try:
             connector = (
-                connectors[name]
-                if connectors is not None and name in connectors
+                source.connector(name, now)
+                if source is not None and name in served
                 else make_connector(settings, name, now=now, options=options)
             )
         except AccountError as exc:
@@ -328,8 +348,7 @@ async def sync_accounts(
                 report.push = await push_outbox(store, connector, now=now)
             return report
         finally:
-            if owned:
-                await connector.aclose()
+            await connector.aclose()
 
     reports = list(await asyncio.gather(*(one(n) for n in wanted)))
     return reports

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -31,19 +32,23 @@ def qb(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    root = tmp_path_factory.mktemp("demo")
+def load_demo_cache(root: Path, tickets: int, seed: int) -> dict[str, str]:
+    """``queuebench demo --no-tui`` into ``root``; the environment that names that cache."""
     env = {
         **os.environ,
         "QUEUEBENCH_DATA_DIR": str(root / "data"),
         "QUEUEBENCH_CONFIG_FILE": str(root / "config.toml"),
         "QUEUEBENCH_NOW": NOW,
     }
-    result = qb("demo", "--no-tui", "--tickets", "600", "--seed", "11", env=env)
+    result = qb("demo", "--no-tui", "--tickets", str(tickets), "--seed", str(seed), env=env)
     assert result.returncode == 0, result.stderr
-    assert "Loaded 600 tickets from 4 sandbox accounts" in result.stderr
+    assert f"Loaded {tickets} tickets from 4 sandbox accounts" in result.stderr
     return env
+
+
+@pytest.fixture(scope="module")
+def demo_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return load_demo_cache(tmp_path_factory.mktemp("demo"), 600, 11)
 
 
 def parse(ts: str | None) -> datetime | None:

@@ -1,6 +1,7 @@
 """End to end: the installed `queuebench demo` in a real terminal (tmux), driven as a person.
 
-Types a filter, opens a case, goes back, quits — reading the screen with capture-pane.
+Types a filter, opens a case, writes an internal note and watches it go to the demo's live
+sandbox server and come back sent, goes back, quits — reading the screen with capture-pane.
 """
 
 from __future__ import annotations
@@ -90,6 +91,11 @@ def test_demo_filter_open_case_and_back(tmux: Tmux) -> None:
     assert "queuebench" in queue and "demo data" in queue
     assert re.search(r"Open [\d,]+ · BREACHED \d+", queue), queue
     assert "BREACHED -" in queue  # SLA state in words, not only colour
+    # The demo's sandbox servers stay up: the background sync reaches every account.
+    tmux.wait_for(
+        lambda s: "demo-zendesk synced just now · demo-jsm synced just now" in s,
+        "the first background sync of the demo accounts",
+    )
 
     tmux.keys("/")
     tmux.type("webhook")
@@ -108,6 +114,18 @@ def test_demo_filter_open_case_and_back(tmux: Tmux) -> None:
     assert f"  {key}  " in case
     assert "Customer" in case and "Status" in case
     assert "webhook" in case.lower()  # the case is one the filter matched
+
+    tmux.keys("n")  # an internal note, sent to the live sandbox server right away
+    tmux.wait_for(lambda s: "ctrl+s queues it" in s, "the note dialog")
+    time.sleep(0.3)  # the text area takes focus once mounted
+    tmux.type("Checked the webhook logs")
+    tmux.wait_for(lambda s: "Checked the webhook logs" in s, "the note's text in the dialog")
+    tmux.keys("C-s")
+    tmux.wait_for(lambda s: "ctrl+s queues it" not in s, "the dialog to close")
+    tmux.wait_for(
+        lambda s: re.search(r"#1 SENT +note_internal Checked the webhook logs", s) is not None,
+        "the note to show as sent",
+    )
 
     tmux.keys("Escape")
     back = tmux.wait_for(lambda s: 'filter "webhook"' in s, "the filtered queue again")

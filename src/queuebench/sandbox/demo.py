@@ -4,33 +4,35 @@ The generator produces vendor-shaped JSON for four demo accounts. Each account's
 server (:mod:`queuebench.sandbox.server`) is started in-process, with no socket, and the real
 connector syncs it into the store through the same code as ``queuebench sync``: HTTP client,
 paging, normalisers, per-batch transactions, SLA clocks. Every conversation is fetched
-(closed tickets too), since the servers are gone once the demo has loaded.
+(closed tickets too), as a later plain ``queuebench`` on the cache has no servers.
 
 Above :data:`SYNC_LIMIT` tickets (the 100,000-ticket benchmark cache) the per-ticket calls
 would take minutes in-process, so the data set goes through the connectors' normalisers
 directly (:mod:`queuebench.sandbox.feed`) in batches of :data:`BATCH_SIZE`, each in its own
 transaction: the same tickets, without the HTTP round trips.
+
+``queuebench demo`` keeps the servers (:class:`~queuebench.sandbox.live.LiveSandbox`) for its
+TUI, whose background sync and outbox push talk to them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from queuebench.domain.models import Vendor
 from queuebench.sandbox.feed import account_infos, directory_entries, iter_normalized
-from queuebench.sandbox.generator import AccountDataset, SandboxDataset, generate
+from queuebench.sandbox.generator import SandboxDataset, generate
 from queuebench.store.engine import Store
 from queuebench.store.sla_state import FINGERPRINT_KEY
 from queuebench.store.writes import set_meta, upsert_account, upsert_directory, upsert_tickets
 
 if TYPE_CHECKING:
-    from queuebench.connectors.base import Connector
     from queuebench.domain.sla_clocks import SlaSetup
-    from queuebench.sandbox.server import VendorApp
+    from queuebench.sandbox.live import LiveSandbox
 
 # The demo's "you": an agent who owns tickets in every demo account, so `is:mine` shows work.
 DEMO_ME = "Maya Lindqvist"
@@ -38,9 +40,6 @@ DEMO_ME = "Maya Lindqvist"
 BATCH_SIZE = 1000
 SYNC_LIMIT = 10_000
 """Up to this many tickets the demo syncs from the sandbox servers; above it, the fast path."""
-ZENDESK_HOLDBACK = timedelta(seconds=61)
-"""The Zendesk server's clock runs this far ahead of the data: its export leaves out the last
-minute (as Zendesk does), and the demo wants every ticket."""
 
 
 class DemoLoadError(Exception):
@@ -50,12 +49,16 @@ class DemoLoadError(Exception):
 @dataclass(frozen=True)
 class DemoSummary:
     """What was loaded, and how: ``requests`` sent to the sandbox servers (0 on the fast
-    path)."""
+    path). ``live`` holds the servers when the caller asked to keep them; ``generated_for`` is
+    the instant the data set was generated for (an earlier load's, when it was continued)."""
 
     tickets: int
     accounts: tuple[str, ...]
     requests: int = 0
     synced: bool = False
+    live: LiveSandbox | None = None
+    generated_for: datetime | None = None
+    continued: bool = False
 
 
 def load_demo(
@@ -68,6 +71,8 @@ def load_demo(
     batch_size: int = BATCH_SIZE,
     sla: SlaSetup | None = None,
     sync: bool | None = None,
+    keep_servers: bool = False,
+    clock: Callable[[], datetime] | None = None,
 ) -> DemoSummary:
     """Generate ``tickets`` sandbox tickets for ``now`` and write them to ``store``.
 
@@ -76,16 +81,34 @@ def load_demo(
     (see :func:`queuebench.sla_config.sla_setup`, which includes the demo's own policies)
     tickets without vendor SLA get computed clocks, and the cache records which configuration
     made them. ``progress`` is called with the number of tickets each batch wrote.
+
+    A cache that already holds the demo data set of the same ``seed`` and size gets that data
+    set again, generated for the instant it was first generated for: the servers then hold what
+    the cache holds, and writes still waiting in its outbox apply to the same tickets.
+
+    ``keep_servers`` returns the sandbox servers in ``summary.live`` (the TUI syncs and pushes
+    to them); ``clock`` is their "now" from then on (default: frozen at ``now``).
     """
-    dataset = generate(tickets=tickets, seed=seed, now=now)
-    if sync if sync is not None else tickets <= SYNC_LIMIT:
-        summary = asyncio.run(_sync_servers(store, dataset, seed, now, progress, sla))
+    from queuebench.sandbox.live import DEMO_META_KEY, DemoMeta, read_demo_meta
+
+    with store.read() as con:
+        previous = read_demo_meta(con)
+    continued = previous is not None and (previous.seed, previous.tickets) == (seed, tickets)
+    generated_for = previous.generated_for if previous is not None and continued else now
+    dataset = generate(tickets=tickets, seed=seed, now=generated_for)
+    synced = sync if sync is not None else tickets <= SYNC_LIMIT
+    if synced:
+        summary = asyncio.run(
+            _sync_servers(store, dataset, seed, now, progress, sla, clock, keep_servers)
+        )
     else:
         summary = _load_direct(store, dataset, now, progress, batch_size, sla)
-    if sla is not None:
-        with store.session() as session:
+    meta = DemoMeta(seed, tickets, generated_for, summary.accounts, synced)
+    with store.session() as session:
+        if sla is not None:
             set_meta(session, FINGERPRINT_KEY, sla.fingerprint)
-    return summary
+        set_meta(session, DEMO_META_KEY, meta.to_json())
+    return dataclasses.replace(summary, generated_for=generated_for, continued=continued)
 
 
 def _record_accounts(store: Store, dataset: SandboxDataset, now: datetime) -> None:
@@ -108,16 +131,18 @@ async def _sync_servers(
     now: datetime,
     progress: Callable[[int], object] | None,
     sla: SlaSetup | None,
+    clock: Callable[[], datetime] | None,
+    keep: bool,
 ) -> DemoSummary:
     """Sync every demo account from its in-process sandbox server."""
-    from queuebench.sandbox.server import ManualClock, make_app
+    from queuebench.sandbox.live import LiveSandbox
+    from queuebench.sandbox.server import ManualClock
     from queuebench.sync import sync_account
 
+    live = LiveSandbox(dataset, seed=seed, clock=clock or ManualClock(now))
     loaded = requests = 0
     for account in dataset:
-        ahead = ZENDESK_HOLDBACK if account.vendor is Vendor.ZENDESK else timedelta(0)
-        app = make_app(account.vendor, account, clock=ManualClock(now + ahead), seed=seed)
-        connector = _demo_connector(account, app, now)
+        connector = live.connector(account.name, lambda: now)
         written = 0
 
         def step(_account: str, total: int) -> None:
@@ -158,46 +183,8 @@ async def _sync_servers(
         accounts=tuple(a.name for a in dataset),
         requests=requests,
         synced=True,
+        live=live if keep else None,
     )
-
-
-def _demo_connector(account: AccountDataset, app: VendorApp, now: datetime) -> Connector:
-    """The real connector of a demo account, wired to its server in-process."""
-    from queuebench.accounts import build_connector
-    from queuebench.connectors.base import Account, account_fix_hint
-    from queuebench.connectors.http import AccountClient, Secret
-    from queuebench.sandbox.generator import JSM_ORGANIZATION_FIELD
-    from queuebench.sandbox.server import transport
-
-    credentials = app.credentials
-    auth, user, secret = {
-        # Each vendor's usual way in: Zendesk OAuth (API tokens are being retired), Atlassian
-        # email + API token, ServiceNow user + password.
-        Vendor.ZENDESK: ("oauth", None, credentials.bearer),
-        Vendor.JSM: ("token", credentials.user, credentials.secret),
-        Vendor.SERVICENOW: ("basic", credentials.user, credentials.secret),
-    }[account.vendor]
-    spec = account.spec
-    demo = Account(
-        name=spec.name,
-        vendor=spec.vendor,
-        base_url=spec.base_url,
-        user=user,
-        auth=auth,
-        options={"organization_field": JSM_ORGANIZATION_FIELD},
-    )
-    client = AccountClient(
-        account=demo.name,
-        vendor=demo.vendor,
-        base_url=demo.base_url,
-        auth=auth,
-        user=user,
-        secret=Secret(secret),
-        fix_hint=account_fix_hint(demo),
-        concurrency=8,
-        transport=transport(app),
-    )
-    return build_connector(demo, client, now=lambda: now)
 
 
 def _load_direct(

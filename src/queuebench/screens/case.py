@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import ClassVar
 
@@ -261,17 +262,29 @@ class CaseScreen(WorkbenchScreen):
             super().__init__()
             self.reason = reason
 
-    def __init__(self, store: Store, clock: Clock, settings: Settings, key: str) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        settings: Settings,
+        key: str,
+        *,
+        on_queued: Callable[[str], str] | None = None,
+    ) -> None:
         super().__init__()
         self.store = store
         self.clock = clock
         self.key = key
         self.settings = settings
+        self.on_queued = on_queued
+        """Told the account of each queued write (the sync line sends it soon); it answers
+        when the write goes out, in a sentence."""
         self.zone = display_zone(settings.user.timezone)
         self.ticket: Ticket | None = None
         self.fetch_error: str | None = None
         self._fetching = False
         self._outbox_waiting = False
+        self._reveal_outbox = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -373,8 +386,13 @@ class CaseScreen(WorkbenchScreen):
         if not found:
             return
         found.first(Static).update(Content("\n".join(message.lines)))
-        self.query_one("#case-outbox-section").display = bool(message.lines)
+        section = self.query_one("#case-outbox-section")
+        section.display = bool(message.lines)
         self._outbox_waiting = message.waiting
+        if self._reveal_outbox and message.lines:
+            # A write was just queued: show where its state will change.
+            self._reveal_outbox = False
+            self.call_after_refresh(section.scroll_visible, animate=False)
 
     def action_queue_write(self, action: str) -> None:
         """Ask for a note, reply, status, priority or assignee and queue it in the outbox."""
@@ -405,13 +423,17 @@ class CaseScreen(WorkbenchScreen):
                 base_updated_at=ticket.updated_at,
                 now=self.clock(),
             )
-        self.app.call_from_thread(
-            self.notify,
-            f"Queued #{item} ({action}); it is sent with the next sync.",
-            title="Outbox",
-            markup=False,
-        )
+        self.app.call_from_thread(self._queued, item, action, ticket.account)
         self._load_outbox()
+
+    def _queued(self, item: int, action: str, account: str) -> None:
+        when = (
+            self.on_queued(account)
+            if self.on_queued is not None
+            else "It is sent with the next sync."
+        )
+        self.notify(f"Queued #{item} ({action}). {when}", title="Outbox", markup=False)
+        self._reveal_outbox = True
 
     async def on_case_screen_load_failed(self, message: LoadFailed) -> None:
         body = self.body

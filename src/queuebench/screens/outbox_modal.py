@@ -51,7 +51,7 @@ class OutboxModal(ModalScreen[str | None]):
                 yield Input(id="outbox-text")
             hint = "ctrl+s queues it" if self.multiline else "enter or ctrl+s queues it"
             yield Static(
-                f"{hint} · escape cancels · it is sent with the next sync or push",
+                f"{hint} · escape cancels · kept here first, then sent by the sync",
                 classes="hint",
             )
 

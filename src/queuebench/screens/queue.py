@@ -33,6 +33,7 @@ from queuebench.widgets.view_bar import ViewBar
 
 if TYPE_CHECKING:
     from queuebench.domain.sla_alerts import Alert
+    from queuebench.sync import ConnectorSource
 
 EMPTY_CACHE = (
     "No tickets cached yet. Run `queuebench demo` to try sandbox data, or add an account "
@@ -178,11 +179,19 @@ class QueueScreen(WorkbenchScreen):
             super().__init__()
             self.health = health
 
-    def __init__(self, settings: Settings, store: Store, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        source: ConnectorSource | None = None,
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.store = store
         self.clock = clock
+        self.source = source
         self.views: list[ViewSettings] = list(settings.views) or [ViewSettings(name="All")]
         self.view_index = 0
         self.typed_text = ""
@@ -205,7 +214,7 @@ class QueueScreen(WorkbenchScreen):
         yield Static("Counting the backlog…", id="health")
         yield ViewBar([v.name for v in self.views], id="views")
         yield Static("", id="status")
-        yield SyncBar(self.settings, self.store, self.clock, id="sync-bar")
+        yield SyncBar(self.settings, self.store, self.clock, source=self.source, id="sync-bar")
         yield QueueTable(self.store, self.clock, id="queue")
         with Vertical(id="filter-bar"):
             yield FilterInput(
@@ -652,7 +661,10 @@ class QueueScreen(WorkbenchScreen):
         """Open the case screen for a ticket id or display key."""
         from queuebench.screens.case import CaseScreen
 
-        self.app.push_screen(CaseScreen(self.store, self.clock, self.settings, key))
+        sync_bar = self.query_one(SyncBar)
+        self.app.push_screen(
+            CaseScreen(self.store, self.clock, self.settings, key, on_queued=sync_bar.queued)
+        )
 
     # --- command palette --------------------------------------------------------------------
 
