@@ -109,6 +109,7 @@ def demo(tickets: int, seed: int, no_tui: bool) -> None:
                 return
             if not settings.user.names:
                 settings.user.names = [DEMO_ME]
+            settings.accounts = {}  # the demo's queue syncs its sandbox, not your accounts
             note = "demo data · throwaway cache" if throwaway else f"demo data · {store.path}"
             _run_tui(settings, store, data_note=note, source=summary.live)
         finally:
