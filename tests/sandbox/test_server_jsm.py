@@ -344,3 +344,63 @@ def test_unknown_issue_is_404_in_each_api_family(shared) -> None:
         "errors": {},
     }
     assert set(desk.json()) == {"errorMessage", "i18nErrorMessage"}
+
+
+# OAuth 2.0 (3LO): accessible-resources and the gateway path --------------------------------
+
+RESOURCES = "/oauth/token/accessible-resources"
+
+
+def test_accessible_resources_lists_the_site_and_its_cloud_id_for_a_bearer_token(
+    shared: tuple[RunningServer, ManualClock],
+) -> None:
+    server, _ = shared
+    with client(server, bearer=True) as c:
+        response = c.get(RESOURCES)
+    assert response.status_code == 200
+    (site,) = response.json()
+    assert site["id"] == server.app.cloud_id
+    assert site["url"] == "https://acme-support.atlassian.net"
+    assert site["name"] == "acme-support"
+    assert "read:jira-work" in site["scopes"] and site["avatarUrl"].startswith("https://")
+    issued = server.app.issue_tokens()["access_token"]
+    with httpx.Client(base_url=server.base_url) as c:
+        got = c.get(RESOURCES, headers={"Authorization": f"Bearer {issued}"})
+    assert [s["id"] for s in got.json()] == [server.app.cloud_id]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [None, "Bearer nope", "basic"],
+    ids=["no auth", "bad token", "basic auth"],
+)
+def test_accessible_resources_refuses_anything_but_a_good_bearer_with_the_gateway_401(
+    shared: tuple[RunningServer, ManualClock], header: str | None
+) -> None:
+    server, _ = shared
+    if header == "basic":
+        header = server.credentials.headers()["Authorization"]
+    headers = {"Authorization": header} if header else {}
+    with httpx.Client(base_url=server.base_url) as c:
+        response = c.get(RESOURCES, headers=headers)
+    assert response.status_code == 401
+    assert response.json() == {"code": 401, "message": "Unauthorized"}
+
+
+def test_the_rest_api_is_served_under_the_gateway_path_of_its_cloud_id_only(
+    shared: tuple[RunningServer, ManualClock],
+) -> None:
+    server, _ = shared
+    prefix = f"/ex/jira/{server.app.cloud_id}"
+    with client(server, bearer=True) as c:
+        me = c.get(prefix + "/rest/api/3/myself")
+        key = _issues()[0]["key"]
+        comments = c.get(f"{prefix}/rest/servicedeskapi/request/{key}/comment", params={"limit": 1})
+        other = c.get("/ex/jira/0000-not-this-site/rest/api/3/myself")
+        root = c.get("/rest/api/3/myself")
+    assert me.status_code == 200 and me.json() == root.json()
+    # Paged links stay under the gateway path the client used.
+    assert comments.json()["_links"]["self"].startswith(server.base_url + prefix + "/rest/")
+    assert other.status_code == 404
+    logged = [e.path for e in server.requests.find(path=prefix + "/rest/api/3/myself")]
+    assert logged, "the request log keeps the gateway path as sent"

@@ -31,6 +31,14 @@ _links, values}``):
   one returned; a used, revoked or unknown one → 403 ``invalid_grant`` "Unknown or invalid
   refresh token.".
 
+* ``GET /oauth/token/accessible-resources`` — the sites an OAuth access token reaches (on
+  ``api.atlassian.com`` in real life): ``[{"id": cloudId, "url", "name", "scopes",
+  "avatarUrl"}]``. Bearer only; any other or a bad token → 401 ``{"code": 401, "message":
+  "Unauthorized"}``. The server's own site is first; :attr:`JsmApp.sites` may list more.
+* Every REST path above is also served under ``/ex/jira/{cloudId}`` (the gateway path OAuth
+  apps call), with the server's :attr:`JsmApp.cloud_id`; another cloud id → 404. The request
+  log keeps the path as sent.
+
 Every write moves ``fields.updated`` to "now" (milliseconds, ``+0000``). Auth: basic
 ``email:api_token`` or ``Bearer`` (the fixed demo token, or one from ``/oauth/token`` until it
 expires); a failure is 401 with ``X-Seraph-LoginReason:
@@ -43,9 +51,12 @@ import base64
 import binascii
 import calendar
 import copy
+import dataclasses
 import hashlib
 import random
+import re
 import time
+import uuid
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -81,6 +92,8 @@ TOKEN_LIFETIME = timedelta(days=7)
 _SEARCH_DEFAULT, _SEARCH_MAX, _SEARCH_MAX_IDS = 50, 100, 5000
 _PAGE_DEFAULT, _PAGE_MAX = 50, 100
 _PRIORITIES = {"1": "Highest", "2": "High", "3": "Medium", "4": "Low", "5": "Lowest"}
+_GATEWAY = re.compile(r"^/ex/jira/(?P<cloud>[^/]+)(?P<rest>/.*)$")
+SCOPES = ("read:jira-work", "write:jira-work", "read:jira-user", "offline_access")
 
 TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("11", "Start progress", "In Progress"),
@@ -149,6 +162,10 @@ class JsmApp(VendorApp):
         super().__init__(shared, clock=clock, credentials=credentials)
         base = shared.base
         self.site = base.spec.base_url.rstrip("/")
+        self.cloud_id = str(uuid.uuid5(uuid.NAMESPACE_URL, self.site))
+        """The site's cloud id: the REST API is also under ``/ex/jira/{cloud_id}``."""
+        self.sites: list[dict[str, Any]] = [self.resource(self.cloud_id, self.site)]
+        """What ``/oauth/token/accessible-resources`` lists (tests may add other sites)."""
         self.issues: dict[str, dict[str, Any]] = dict(
             shared.derive("jsm.issues", lambda: {t.remote_id: t.ticket for t in base.tickets})
         )
@@ -278,11 +295,25 @@ class JsmApp(VendorApp):
             return [self.issues[i] for i in sorted(self.issues, key=int)]
 
     def info(self) -> dict[str, Any]:
-        """``/__sim/info`` with counts and the API user's time zone."""
+        """``/__sim/info`` with counts, the API user's time zone and the cloud id."""
         data = super().info()
         data["tickets"] = len(self.issues)
         data["user_time_zone"] = str(self.user_zone)
+        data["cloud_id"] = self.cloud_id
         return data
+
+    @staticmethod
+    def resource(cloud_id: str, url: str) -> dict[str, Any]:
+        """One entry of ``accessible-resources``: a site and its cloud id."""
+        name = url.split("//", 1)[-1].split(".", 1)[0]
+        return {
+            "id": cloud_id,
+            "url": url,
+            "name": name,
+            "scopes": list(SCOPES),
+            "avatarUrl": "https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/"
+            "site.png",
+        }
 
     # -- vendor shapes -------------------------------------------------------------------------
 
@@ -412,6 +443,9 @@ class JsmApp(VendorApp):
         self.add_route("POST", issue + "/transitions", self.do_transition)
         self.add_route("GET", r"/rest/api/3/myself", self.myself)
         self.add_route("POST", "/oauth/token", self.oauth_token, public=True)
+        self.add_route(
+            "GET", "/oauth/token/accessible-resources", self.accessible_resources, public=True
+        )
         self.add_route("GET", r"/rest/servicedeskapi/servicedesk", self.service_desks)
         self.add_route("GET", request + "/comment", self.list_comments)
         self.add_route("POST", request + "/comment", self.add_comment)
@@ -912,6 +946,23 @@ class JsmApp(VendorApp):
         return self._paged(request, values)
 
     # -- oauth ---------------------------------------------------------------------------------
+
+    def _dispatch(self, request: SimRequest, auth: Auth) -> SimResponse:
+        """Routes the gateway path ``/ex/jira/{cloudId}/rest/...`` like ``/rest/...``."""
+        match = _GATEWAY.match(request.path)
+        if match is not None and match["cloud"] == self.cloud_id:
+            prefix = request.path[: match.start("rest")]
+            request = dataclasses.replace(
+                request, path=match["rest"], base_url=request.base_url + prefix
+            )
+        return super()._dispatch(request, auth)
+
+    def accessible_resources(self, request: SimRequest) -> SimResponse:
+        """``GET /oauth/token/accessible-resources``: the sites the bearer token reaches."""
+        auth = self.authenticate(request.headers.get("authorization"))
+        if not (auth.ok and auth.scheme == "bearer"):
+            return json_response(401, {"code": 401, "message": "Unauthorized"})
+        return json_response(200, self.sites)
 
     def oauth_token(self, request: SimRequest) -> SimResponse:
         """``POST /oauth/token``: the refresh-token grant with rotating refresh tokens."""
