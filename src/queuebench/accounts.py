@@ -68,14 +68,23 @@ def to_account(name: str, settings: AccountSettings) -> Account:
         options["project"] = settings.project
     if settings.page_size:
         options["page_size"] = settings.page_size
+    api_base: str | None = None
     if settings.auth == "oauth":
         options.update(
             {
                 k: v
-                for k, v in (("client_id", settings.client_id), ("token_url", settings.token_url))
+                for k, v in (
+                    ("client_id", settings.client_id),
+                    ("token_url", settings.token_url),
+                    ("api_url", settings.api_url),
+                )
                 if v
             }
         )
+        if settings.vendor == Vendor.JSM.value and settings.cloud_id:
+            from queuebench.connectors.atlassian import DEFAULT_API_URL, gateway_base
+
+            api_base = gateway_base(settings.api_url or DEFAULT_API_URL, settings.cloud_id)
     return Account(
         name=name,
         vendor=Vendor(settings.vendor),
@@ -83,6 +92,7 @@ def to_account(name: str, settings: AccountSettings) -> Account:
         user=settings.user,
         auth=settings.auth,
         options=options,
+        api_base=api_base,
     )
 
 
@@ -268,6 +278,25 @@ def _parse_tokens(name: str, text: str, source: str) -> TokenSet:
         ) from None
 
 
+def keyring_tokens(name: str) -> TokenSet | None:
+    """The OAuth tokens the OS keyring holds for account ``name`` (``None``: none, or no
+    keyring)."""
+    if not keyring_available():
+        return None
+    import keyring
+
+    found = {k: keyring.get_password(KEYRING_SERVICE, keyring_entry(name, k)) for k in SECRET_KEYS}
+    if not any(found.values()):
+        return None
+    tokens = _parse_tokens(name, found["access_token"] or "", "the OS keyring")
+    refresh, client = found["refresh_token"], found["client_secret"]
+    return replace(
+        tokens,
+        refresh_token=Secret(refresh) if refresh else None,
+        client_secret=Secret(client) if client else None,
+    )
+
+
 def resolve_tokens(
     name: str, settings: AccountSettings
 ) -> tuple[TokenSet, Callable[[TokenSet], None] | None]:
@@ -280,21 +309,9 @@ def resolve_tokens(
     env = os.environ.get(env_var)
     if env:
         return _parse_tokens(name, env, env_var), None
-    if keyring_available():
-        import keyring
-
-        found = {
-            k: keyring.get_password(KEYRING_SERVICE, keyring_entry(name, k)) for k in SECRET_KEYS
-        }
-        if any(found.values()):
-            tokens = _parse_tokens(name, found["access_token"] or "", "the OS keyring")
-            refresh, client = found["refresh_token"], found["client_secret"]
-            tokens = replace(
-                tokens,
-                refresh_token=Secret(refresh) if refresh else None,
-                client_secret=Secret(client) if client else None,
-            )
-            return tokens, save_renewed(name)
+    kept = keyring_tokens(name)
+    if kept is not None:
+        return kept, save_renewed(name)
     secret = resolve_secret(name, settings)
     return _parse_tokens(name, secret.reveal(), "its password_command"), None
 
@@ -350,7 +367,7 @@ def password_grant(
     """ServiceNow's first tokens from the user's password (which is never kept)."""
     import asyncio
 
-    from queuebench.connectors.http import AccountClient, ConnectorError, RetryPolicy
+    from queuebench.connectors.http import ConnectorError
     from queuebench.connectors.oauth import (
         oauth_error_text,
         password_grant_form,
@@ -363,21 +380,9 @@ def password_grant(
     token_url = values.get("token_url") or default_token_url(vendor, url)
     secret = Secret(client_secret) if client_secret else None
     form = password_grant_form(values["client_id"], secret, values["user"], password)
-    options = options or ClientOptions()
 
     async def grant() -> TokenSet:
-        async with AccountClient(
-            account=name,
-            vendor=vendor,
-            base_url=url,
-            auth="oauth",
-            user=None,
-            secret=password,
-            fix_hint="",
-            retry=RetryPolicy(max_attempts=3, base=options.retry_base, cap=options.retry_cap),
-            timeout=options.timeout,
-            transport=options.transport,
-        ) as client:
+        async with _setup_client(name, vendor, url, password, options) as client:
             response = await token_request(client, vendor, token_url, form)
             if response.status_code >= 400:
                 said = oauth_error_text(response)
@@ -397,6 +402,135 @@ def password_grant(
     except ConnectorError as exc:
         raise AccountError(f"{exc} Nothing was saved.") from None
     return tokens
+
+
+def _setup_client(
+    name: str,
+    vendor: Vendor,
+    url: str,
+    secret: Secret,
+    options: ClientOptions | None,
+    oauth: OAuthSession | None = None,
+) -> AccountClient:
+    """A short-lived client for the calls ``account add`` makes before anything is saved."""
+    from queuebench.connectors.http import AccountClient, RetryPolicy
+
+    options = options or ClientOptions()
+    return AccountClient(
+        account=name,
+        vendor=vendor,
+        base_url=url,
+        auth="oauth",
+        user=None,
+        secret=secret,
+        fix_hint=oauth.fix_hint if oauth is not None else "",
+        oauth=oauth,
+        retry=RetryPolicy(max_attempts=3, base=options.retry_base, cap=options.retry_cap),
+        timeout=options.timeout,
+        transport=options.transport,
+    )
+
+
+@dataclass(frozen=True)
+class JsmSite:
+    """Where ``account add`` found a JSM OAuth account's site (see :func:`locate_jsm_site`)."""
+
+    values: dict[str, Any]
+    """The account's config values: ``url`` the site, with ``cloud_id`` and ``api_url``."""
+    tokens: TokenSet
+    """The tokens to store (renewed when the account came with a refresh token only)."""
+    note: str | None = None
+    """Something the user should know (the site could not be worked out)."""
+
+
+def locate_jsm_site(
+    name: str,
+    values: dict[str, Any],
+    tokens: TokenSet,
+    options: ClientOptions | None = None,
+) -> JsmSite:
+    """A JSM OAuth account's site and cloud id, from Atlassian's accessible-resources.
+
+    ``values`` are what ``account add`` is about to write. With a Cloud site URL (or an
+    ``api_url``), the token must reach that site: its cloud id is stored, else
+    :class:`AccountError` lists the sites the token reaches and nothing is written to the
+    config file. With the gateway URL (``https://api.atlassian.com/ex/jira/ID``), the site's
+    own URL is worked out when the token lists that cloud id; otherwise the gateway URL stays
+    the account URL. Any other URL (Jira Data Center) is called directly, as it is.
+    """
+    import asyncio
+
+    from queuebench.connectors.atlassian import (
+        DEFAULT_API_URL,
+        SiteResource,
+        accessible_resources,
+        find_cloud,
+        find_site,
+        is_cloud_site,
+        no_site_message,
+        parse_gateway_url,
+    )
+    from queuebench.connectors.http import ConnectorError
+    from queuebench.connectors.oauth import OAuthSession
+
+    url = str(values["url"]).rstrip("/")
+    gateway = parse_gateway_url(url)
+    api_url = (gateway[0] if gateway else values.get("api_url")) or DEFAULT_API_URL
+    if gateway is None and not (values.get("api_url") or is_cloud_site(url)):
+        return JsmSite(values, tokens)
+    account = to_account(name, AccountSettings(**values))
+    session = OAuthSession(
+        account=name,
+        vendor=Vendor.JSM,
+        token_url=values.get("token_url") or default_token_url(Vendor.JSM, url),
+        client_id=values.get("client_id"),
+        tokens=tokens,
+        fix_hint=account_fix_hint(account),
+    )
+
+    async def ask() -> list[SiteResource]:
+        secret = tokens.access_token or Secret("")
+        async with _setup_client(name, Vendor.JSM, api_url, secret, options, session) as client:
+            return await accessible_resources(client, api_url)
+
+    try:
+        resources = asyncio.run(ask())
+    except ConnectorError as exc:
+        if gateway is None:
+            raise AccountError(_keep_renewed(name, session, str(exc))) from None
+        resources = []
+        found = None
+        why = f" ({type(exc).__name__})"
+    else:
+        found = find_cloud(resources, gateway[1]) if gateway else find_site(resources, url)
+        why = ""
+    renewed = session.tokens
+    extra = {"api_url": api_url if api_url != DEFAULT_API_URL else None}
+    if found is not None:
+        site = {"url": found.url, "cloud_id": found.cloud_id, **extra}
+        return JsmSite({**values, **site}, renewed)
+    if gateway is not None:
+        return JsmSite(
+            values,
+            renewed,
+            f"The site's own address could not be worked out{why}, so ticket links point at "
+            f"{url}. Run `queuebench account add {name}` again with the site URL "
+            "(https://SITE.atlassian.net) to fix the links.",
+        )
+    raise AccountError(_keep_renewed(name, session, no_site_message(name, url, resources)))
+
+
+def _keep_renewed(name: str, session: OAuthSession, message: str) -> str:
+    """``message`` ending ``account add`` with nothing in the config file; tokens renewed on
+    the way are kept in the keyring (Atlassian rotates refresh tokens: the given one is spent)."""
+    message += " Nothing was written to the config file."
+    if session.refreshes:
+        store_tokens(name, session.tokens)
+        message += (
+            " The refresh token you gave is used up (Atlassian rotates them); the renewed tokens "
+            "are in the OS keyring, so give no tokens when you run the command again."
+        )
+    return message
 
 
 # --- connectors -------------------------------------------------------------------------------
@@ -468,7 +602,7 @@ def make_connector(
     client = AccountClient(
         account=name,
         vendor=account.vendor,
-        base_url=account.base_url,
+        base_url=account.api_base or account.base_url,
         auth=account.auth,
         user=account.user,
         secret=secret,

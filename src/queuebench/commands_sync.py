@@ -95,7 +95,13 @@ def _read_oauth_secrets(
 
 def _add_oauth(name: str, values: dict[str, Any]) -> None:
     """``account add --auth oauth``: read the secrets, get the first tokens if asked, store."""
-    from queuebench.accounts import password_grant, store_tokens, write_account
+    from queuebench.accounts import (
+        keyring_tokens,
+        locate_jsm_site,
+        password_grant,
+        store_tokens,
+        write_account,
+    )
     from queuebench.connectors.oauth import SECRET_KEYS, TokenSet
 
     client_id = values.get("client_id")
@@ -108,11 +114,15 @@ def _add_oauth(name: str, values: dict[str, Any]) -> None:
             f"--client-id is needed for account {name!r}: queuebench renews tokens with the "
             "OAuth client they were issued to."
         )
-    if not ({"access_token", "refresh_token", "password"} & set(fields)):
+    given = bool({"access_token", "refresh_token", "password"} & set(fields))
+    stored = None if given else keyring_tokens(name)  # e.g. renewed by an earlier attempt
+    if not given and stored is None:
         raise click.UsageError(
             f"No OAuth access token or refresh token was given for account {name!r}."
         )
-    if "password" in fields:
+    if stored is not None:
+        tokens = stored
+    elif "password" in fields:
         from queuebench.connectors.http import Secret
 
         tokens = password_grant(
@@ -120,12 +130,18 @@ def _add_oauth(name: str, values: dict[str, Any]) -> None:
         )
     else:
         tokens = TokenSet.of(fields)
+    if values["vendor"] == "jsm":
+        site = locate_jsm_site(name, values, tokens)
+        values, tokens = site.values, site.tokens
+        if site.note:
+            click.echo("Note: " + site.note, err=True)
     store_tokens(name, tokens)
     write_account(name, values)
     kept = ", ".join(k.replace("_", " ") for k in SECRET_KEYS if getattr(tokens, k) is not None)
     click.echo(
-        f"Account {name!r} added ({values['vendor']}, {values['url']}); its {kept} are in the OS "
-        "keyring."
+        f"Account {name!r} added ({values['vendor']}, {values['url']}"
+        + (f", cloud id {values['cloud_id']}" if values.get("cloud_id") else "")
+        + f"); its {kept} are in the OS keyring."
     )
     if tokens.refresh_token:
         click.echo("queuebench renews the access token by itself when it expires.")
@@ -165,6 +181,11 @@ def account() -> None:
 @click.option(
     "--token-url", default=None, help="OAuth only: the token endpoint (default: the vendor's)."
 )
+@click.option(
+    "--api-url",
+    default=None,
+    help="JSM with OAuth only: Atlassian's API gateway (default: https://api.atlassian.com).",
+)
 @friendly_errors
 @_account_errors
 def account_add(
@@ -176,6 +197,7 @@ def account_add(
     project: str | None,
     client_id: str | None,
     token_url: str | None,
+    api_url: str | None,
 ) -> None:
     """Add (or replace) account NAME; the secret is read from a prompt or standard input.
 
@@ -195,9 +217,11 @@ def account_add(
     auth = auth or ("basic" if vendor == "servicenow" else "token")
     if auth != "oauth" and not user:
         raise click.UsageError(f"--user is needed with --auth {auth}.")
-    if auth != "oauth" and (client_id or token_url):
-        raise click.UsageError("--client-id and --token-url go with --auth oauth.")
-    for option, value in (("--url", url), ("--token-url", token_url)):
+    if auth != "oauth" and (client_id or token_url or api_url):
+        raise click.UsageError("--client-id, --token-url and --api-url go with --auth oauth.")
+    if api_url and vendor != "jsm":
+        raise click.UsageError("--api-url goes with --vendor jsm (Atlassian's API gateway).")
+    for option, value in (("--url", url), ("--token-url", token_url), ("--api-url", api_url)):
         if value is not None and not value.startswith(("https://", "http://")):
             raise click.UsageError(f"{option} {value!r} should start with https://")
     values: dict[str, Any] = {"vendor": vendor, "url": url.rstrip("/"), "auth": auth}
@@ -209,6 +233,8 @@ def account_add(
         values["client_id"] = client_id
     if token_url:
         values["token_url"] = token_url
+    if api_url:
+        values["api_url"] = api_url.rstrip("/")
     if not keyring_available():
         write_account(name, values)
         click.echo(

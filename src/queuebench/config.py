@@ -153,6 +153,17 @@ class AccountSettings(Struct, forbid_unknown_fields=True, kw_only=True):
             "`{url}/oauth_token.do`, JSM `https://auth.atlassian.com/oauth/token`)."
         ),
     ] = None
+    cloud_id: Annotated[
+        str | None,
+        _doc(
+            "JSM with OAuth only: the site's Atlassian cloud id; `account add` finds it (API "
+            "calls then go to `{api_url}/ex/jira/{cloud_id}`, ticket links to `url`)."
+        ),
+    ] = None
+    api_url: Annotated[
+        str | None,
+        _doc("JSM with OAuth only: Atlassian's API gateway (default `https://api.atlassian.com`)."),
+    ] = None
     project: Annotated[str | None, _doc("JSM only: the project key to sync (default: all).")] = None
     organization_field: Annotated[str, _doc("JSM only: the Organizations custom field id.")] = (
         "customfield_10002"
@@ -173,8 +184,9 @@ class AccountSettings(Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError(f"auth {self.auth!r} is not one of {', '.join(AUTH_KINDS)}")
         if not self.url.startswith(("https://", "http://")):
             raise ValueError(f"url {self.url!r} should start with https://")
-        if self.token_url is not None and not self.token_url.startswith(("https://", "http://")):
-            raise ValueError(f"token_url {self.token_url!r} should start with https://")
+        for name, value in (("token_url", self.token_url), ("api_url", self.api_url)):
+            if value is not None and not value.startswith(("https://", "http://")):
+                raise ValueError(f"{name} {value!r} should start with https://")
         if min(self.export_requests_per_minute, self.requests_per_minute, self.concurrency) < 1:
             raise ValueError("rate ceilings and concurrency must be at least 1")
 

@@ -112,8 +112,11 @@ def _server_get(server: RunningServer, path: str) -> Any:
         return response.json()
 
 
-def expected_jsm(server: RunningServer, account: str) -> dict[str, dict[str, Any]]:
-    """The server's issues with comments and SLA, as ``show --json`` must print them."""
+def expected_jsm(
+    server: RunningServer, account: str, site: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """The server's issues with comments and SLA, as ``show --json`` must print them (links at
+    ``site``, by default the server)."""
     from queuebench.connectors.common import Directory
 
     out = {}
@@ -124,7 +127,7 @@ def expected_jsm(server: RunningServer, account: str) -> dict[str, dict[str, Any
         ticket = jsm.normalize_ticket(
             raw,
             account=account,
-            base_url=server.base_url,
+            base_url=site or server.base_url,
             directory=Directory(account),
             comments=comments,
             sla=sla,

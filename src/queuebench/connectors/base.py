@@ -50,7 +50,10 @@ class Account:
 
     ``options`` holds vendor-specific settings: ``project`` (JSM JQL project),
     ``organization_field`` (JSM), ``page_size``; and for an OAuth account ``client_id`` and
-    ``token_url`` when they are set.
+    ``token_url`` when they are set (and ``api_url``, a JSM account's own API gateway).
+
+    ``base_url`` is the site people open (ticket links point there); ``api_base``, when set,
+    is where API calls go instead (JSM over OAuth: ``https://api.atlassian.com/ex/jira/ID``).
     """
 
     name: str
@@ -59,6 +62,7 @@ class Account:
     user: str | None = None
     auth: str = "token"
     options: dict[str, Any] = field(default_factory=dict)
+    api_base: str | None = None
 
 
 DELETIONS = "deletions"
@@ -83,7 +87,7 @@ def account_fix_hint(account: Account) -> str:
     if account.user:
         parts.append(f"--user {account.user}")
     parts.append(f"--auth {account.auth}")
-    for option in ("client_id", "token_url"):
+    for option in ("client_id", "token_url", "api_url"):
         if account.options.get(option):
             parts.append(f"--{option.replace('_', '-')} {account.options[option]}")
     return " ".join(parts)
