@@ -18,6 +18,7 @@ sync state (shown in the TUI and by ``account list``) and leaves the cursor wher
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from queuebench.connectors.http import ConnectorError, TransientError
 from queuebench.domain.models import Ticket, Vendor, ticket_id
 from queuebench.domain.normalize import NormalizationError
 from queuebench.store.engine import Store
+from queuebench.store.errors import StoreError
 from queuebench.store.queries import sla_targets_for
 from queuebench.store.sync_writes import (
     cached_directory,
@@ -93,6 +95,8 @@ class PushReport:
     conflict: int = 0
     waiting: int = 0
     messages: list[str] = field(default_factory=list)
+    sent_tickets: list[str] = field(default_factory=list)
+    """Ids of the tickets something was sent to, once each, in order."""
 
 
 @dataclass
@@ -272,6 +276,8 @@ async def push_outbox(
                     moved[(entry.ticket_id, base)] = result.remote_updated_at
         if result.outcome is PushOutcome.SENT:
             report.sent += 1
+            if entry.ticket_id not in report.sent_tickets:
+                report.sent_tickets.append(entry.ticket_id)
         elif result.outcome is PushOutcome.CONFLICT:
             report.conflict += 1
             report.messages.append(result.error or "conflict")
@@ -346,12 +352,47 @@ async def sync_accounts(
                 )
             if push and report.error is None:
                 report.push = await push_outbox(store, connector, now=now)
+                if report.push.sent_tickets:
+                    await _refresh_sent(store, settings, connector, report.push.sent_tickets, now)
             return report
         finally:
             await connector.aclose()
 
     reports = list(await asyncio.gather(*(one(n) for n in wanted)))
     return reports
+
+
+async def _fetch_details(
+    store: Store,
+    settings: Settings,
+    connector: Connector,
+    ticket_ids: Sequence[str],
+    now: Callable[[], datetime],
+) -> None:
+    """Fetch the conversations of cached tickets from ``connector`` and cache them."""
+    from queuebench.store.queries import get_ticket
+
+    with store.read() as con:
+        tickets = [dataclasses.replace(get_ticket(con, t), comments=None) for t in ticket_ids]
+        connector.learn(cached_directory(con, connector.account.name))
+    detailed = await connector.fetch_details(tickets)
+    sla = current_sla(store, settings, now())
+    with store.session() as session:
+        upsert_tickets(session, detailed, now(), sla)
+
+
+async def _refresh_sent(
+    store: Store,
+    settings: Settings,
+    connector: Connector,
+    ticket_ids: Sequence[str],
+    now: Callable[[], datetime],
+) -> None:
+    """After a push, re-read the conversations it wrote to, so a sent note shows in its case
+    now rather than at the next sync. If that fails the note is still sent; the next sync
+    brings it."""
+    with contextlib.suppress(ConnectorError, NormalizationError, StoreError):
+        await _fetch_details(store, settings, connector, ticket_ids, now)
 
 
 async def fetch_conversation(
@@ -367,17 +408,11 @@ async def fetch_conversation(
 
     with store.read() as con:
         ticket = get_ticket(con, key)
-        known = cached_directory(con, ticket.account)
     connector = make_connector(settings, ticket.account, now=now, options=options)
     try:
-        connector.learn(known)
-        raw_ticket = dataclasses.replace(ticket, comments=None)
-        (detailed,) = await connector.fetch_details([raw_ticket])
+        await _fetch_details(store, settings, connector, [ticket.id], now)
     finally:
         await connector.aclose()
-    sla = current_sla(store, settings, now())
-    with store.session() as session:
-        upsert_tickets(session, [detailed], now(), sla)
     with store.read() as con:
         return get_ticket(con, ticket.id)
 

@@ -20,6 +20,7 @@ from tests.sync.helpers import (
     listed,
     run,
     sandbox,
+    shown,
 )
 
 WRITES = {"zendesk": "/api/v2/tickets/*", "jsm": "/rest/servicedeskapi/*", "servicenow": "/api/*"}
@@ -112,6 +113,11 @@ def test_one_sync_fills_the_cache_from_three_vendors_and_internal_notes_reach_ea
                 {"work_notes": "Internal — servicenow 設定"},
             )
         ]
+        # The push re-read the conversations it wrote to: each note shows in its case at once,
+        # without another sync.
+        for vendor, key in targets.items():
+            notes = [(c["body"], c["public"]) for c in shown(key)["comments"]]
+            assert notes.count((f"Internal — {vendor} 設定", False)) == 1, vendor
         secrets = [s.credentials.secret for s in servers.values()]
 
     for secret in secrets:
