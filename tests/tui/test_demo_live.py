@@ -154,6 +154,7 @@ async def test_an_internal_note_from_the_case_reaches_the_live_sandbox_server(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CaseScreen)
+        notes_before = len(screen.query(".entry.internal"))
         await queue_from_case(pilot, screen, "n", NOTE)
         assert outbox_lines(screen)[0][:1] == ["#1"]
         # No waiting for the 300-second interval: the queued write starts a run.
@@ -162,6 +163,14 @@ async def test_an_internal_note_from_the_case_reaches_the_live_sandbox_server(
             lambda: outbox_lines(screen) == [["#1", "SENT", "note_internal"]],
             "the note to show as sent",
         )
+        # The push read the conversation back: the note is in the open case, as internal.
+        await wait_until(
+            pilot,
+            lambda: len(screen.query(".entry.internal")) == notes_before + 1,
+            "the sent note in the conversation",
+        )
+        assert screen.ticket is not None and screen.ticket.comments is not None
+        assert [(c.body.strip(), c.public) for c in screen.ticket.comments][-1] == (NOTE, False)
         assert bar.runs == 2
     assert internal_note_on_server(live, account, remote_id) == expected
 

@@ -27,6 +27,7 @@ from queuebench.store.errors import AmbiguousKeyError, TicketNotFoundError
 from queuebench.store.queries import get_ticket
 from queuebench.store.sla_state import sla_disagreements
 from queuebench.widgets.queue_table import VENDOR_NAMES
+from queuebench.widgets.sync_bar import SyncBar
 
 NOT_CACHED = "Conversation not cached yet — it is fetched on the next sync."
 NOT_CACHED_NOW = "Conversation not cached yet"
@@ -316,16 +317,21 @@ class CaseScreen(WorkbenchScreen):
 
     async def on_case_screen_loaded(self, message: Loaded) -> None:
         ticket = message.ticket
+        reload = self.ticket is not None  # a sync brought news of the open case
         self.ticket = ticket
         note = getattr(self.app, "data_note", None)
         self.sub_title = " · ".join(
             part for part in (ticket.display_key, VENDOR_NAMES[ticket.vendor], note) if part
         )
         body = self.body
+        scroll_y = body.scroll_y
         await body.remove_children()
         await body.mount_all(self._build(ticket))
         body.loading = False
-        body.focus()
+        if reload:  # the reader stays where they were
+            self.call_after_refresh(body.scroll_to, y=scroll_y, animate=False)
+        else:
+            body.focus()
         self._load_outbox()
         if (
             ticket.comments is None
@@ -364,6 +370,12 @@ class CaseScreen(WorkbenchScreen):
                 missing.first(Static).update(f"{NOT_CACHED_NOW}: {message.error}")
 
     @work(thread=True, exclusive=True, group="case-outbox", exit_on_error=False, name="outbox")
+    def on_sync_bar_synced(self, message: SyncBar.Synced) -> None:
+        """A background sync ended while this case was open: show what it brought (a note
+        it sent is read back into the conversation)."""
+        if message.changed and self.ticket is not None:
+            self._load()
+
     def _load_outbox(self) -> None:
         from queuebench.store.sync_writes import read_outbox
 

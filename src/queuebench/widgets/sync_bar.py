@@ -262,6 +262,8 @@ class SyncBar(Static):
         self.runs += 1
         self.read_state()
         self.post_message(self.Synced(changed))
+        if self.app.screen is not self.screen:  # a case on top shows what the run brought
+            self.app.screen.post_message(self.Synced(changed))
         if self._again:  # a write was queued during the run
             self._again = False
             self._schedule(SOON)
