@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
@@ -206,6 +207,7 @@ class QueueScreen(WorkbenchScreen):
         self._filter_timer: Timer | None = None
         self._health: BacklogHealth | None = None
         self._health_requested = False
+        self._alert_lock = threading.Lock()  # the alert worker's flags, shared with the UI
 
     # --- layout -----------------------------------------------------------------------------
 
@@ -355,6 +357,7 @@ class QueueScreen(WorkbenchScreen):
     """SLA alerts raised for the user's tickets since the queue opened (shown in the header)."""
     _alerts_since: datetime | None = None
     _alert_check_running = False
+    _alert_check_again = False
 
     class AlertsRaised(Message):
         """Targets of the user's tickets crossed an alert threshold (already recorded)."""
@@ -373,31 +376,45 @@ class QueueScreen(WorkbenchScreen):
 
     def check_alerts(self) -> None:
         """Look for alert thresholds crossed since the last check (one indexed query, in a
-        thread worker; skipped while the previous check runs)."""
+        thread worker). A check asked for while one runs is run by that worker when it ends,
+        at the clock's time then, so none is lost."""
         alerts = self.settings.alerts
-        if not alerts.enabled or not self.settings.user.names or self._alert_check_running:
+        if not alerts.enabled or not self.settings.user.names:
             return
-        self._alert_check_running = True
-        self._check_alerts(self.clock())
+        with self._alert_lock:
+            if self._alert_check_running:
+                self._alert_check_again = True
+                return
+            self._alert_check_running = True
+        self._check_alerts()
 
     @work(thread=True, group="alerts", exit_on_error=False, name="SLA alerts")
-    def _check_alerts(self, now: datetime) -> None:
+    def _check_alerts(self) -> None:
         from queuebench.store.alerts import LOOKBACK, check_alerts
 
         try:
-            since = self._alerts_since or now - LOOKBACK
-            found = check_alerts(
-                self.store,
-                self.settings.user.names,
-                self.settings.alerts.thresholds,
-                since=since,
-                now=now,
-            )
-            self._alerts_since = now
-        finally:
-            self._alert_check_running = False
-        if found:
-            self.post_message(self.AlertsRaised(found, now))
+            while True:
+                self._alert_check_again = False
+                now = self.clock()
+                since = self._alerts_since or now - LOOKBACK
+                found = check_alerts(
+                    self.store,
+                    self.settings.user.names,
+                    self.settings.alerts.thresholds,
+                    since=since,
+                    now=now,
+                )
+                self._alerts_since = now
+                if found:
+                    self.post_message(self.AlertsRaised(found, now))
+                with self._alert_lock:
+                    if not self._alert_check_again:
+                        self._alert_check_running = False
+                        return
+        except BaseException:
+            with self._alert_lock:
+                self._alert_check_running = False
+            raise
 
     def on_queue_screen_alerts_raised(self, message: AlertsRaised) -> None:
         alerts = message.alerts
