@@ -172,8 +172,12 @@ async def queue_from_case(pilot: Any, screen: CaseScreen, key: str, value: str) 
 
 
 def outbox_lines(screen: CaseScreen) -> list[list[str]]:
-    """``[id, STATE, action]`` of each queued write the case shows."""
-    text = str(screen.query_one("#case-outbox", Static).render())
+    """``[id, STATE, action]`` of each queued write the case shows (none while the case
+    is being rebuilt after a sync)."""
+    found = screen.query("#case-outbox")
+    if not found:
+        return []
+    text = str(found.first(Static).render())
     return [line.split(None, 3)[:3] for line in text.splitlines() if line.startswith("#")]
 
 
