@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from queuebench.domain.models import (
@@ -261,25 +262,13 @@ def organization_names(con: Connection, needles: Sequence[str]) -> list[str]:
     ]
 
 
-def _where(
-    con: Connection,
-    flt: QueueFilter,
-    now: datetime,
-    me: Sequence[str],
-    *,
-    text_index: bool = True,
-    drive_by_text_index: bool = True,
-) -> tuple[str, list[Any]]:
-    """:func:`filter_sql` with the ``org:`` values resolved to names in this cache."""
+def _matcher(
+    con: Connection, flt: QueueFilter, now: datetime, me: Sequence[str]
+) -> Callable[..., tuple[str, list[Any]]]:
+    """:func:`filter_sql` for this filter, its ``org:`` values resolved to the cache's names
+    once (the keyword options are left to each call)."""
     orgs = organization_names(con, flt.organizations) if flt.organizations else None
-    return filter_sql(
-        flt,
-        now,
-        me,
-        text_index=text_index,
-        drive_by_text_index=drive_by_text_index,
-        organizations=orgs,
-    )
+    return partial(filter_sql, flt, now, me, organizations=orgs)
 
 
 def _order_by(sort: SortKey, descending: bool, *, scan: bool = False) -> str:
@@ -321,7 +310,7 @@ def count_queue(con: Connection, flt: QueueFilter, now: datetime, me: Sequence[s
         sql = SQLITE.text_index_count.format(p=SQLITE.placeholder)
         hits = int(con.execute(sql, [term]).fetchone()[0])
         drive = hits * _DRIVE_RATIO < _table_size(con)
-    where, params = _where(con, flt, now, me, text_index=drive)
+    where, params = _matcher(con, flt, now, me)(text_index=drive)
     return int(con.execute(f"SELECT count(*) FROM ticket WHERE {where}", params).fetchone()[0])
 
 
@@ -398,7 +387,7 @@ def queue_window(
             walk_index = False  # fetch the text index's matches and sort them
         else:
             walk_index = walk * _WALK_COST[covered] <= tickets + _SORT_COST * matches
-    where, params = _where(con, flt, now, me, drive_by_text_index=not walk_index)
+    where, params = _matcher(con, flt, now, me)(drive_by_text_index=not walk_index)
     scan = filtered and not walk_index
     if not scan:
         index = _SORT_INDEX[sort]  # walk the order's index, testing the filter on the way
@@ -478,11 +467,12 @@ def queue_position(
     Counts the matching rows that sort before it (a row-value comparison on the order
     columns), which the order index answers without numbering the whole queue.
     """
-    where, params = _where(con, flt, now, me, drive_by_text_index=False)
+    match = _matcher(con, flt, now, me)
+    where, params = match(drive_by_text_index=False)
     cols = _SORT_COLUMNS[sort]
     # One row: instr on its search text answers as the text index does, without reading
     # the index's every match.
-    own, own_params = _where(con, flt, now, me, text_index=False)
+    own, own_params = match(text_index=False)
     mine = con.execute(
         f"SELECT {', '.join(cols)} FROM ticket WHERE id = ? AND {own}", [ticket_id, *own_params]
     ).fetchone()
@@ -493,7 +483,7 @@ def queue_position(
     def count_side(op: str, cap: int | None, index: str | None) -> int:
         hint, test = SQLITE.index_hint.format(index=index), where
         if index is None:  # let the text index drive
-            hint, test = "", _where(con, flt, now, me)[0]
+            hint, test = "", match()[0]
         key = f"({', '.join(cols)}) {op} ({marks})"
         inner = f"SELECT 1 FROM ticket {hint} WHERE {key} AND {test}"
         if cap is not None:
