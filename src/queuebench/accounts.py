@@ -231,22 +231,18 @@ def forget_secret(name: str, keep: tuple[str, ...] = ()) -> None:
 def store_tokens(name: str, tokens: TokenSet) -> None:
     """Put an OAuth account's tokens in the keyring, one entry each; drop entries it lacks.
 
-    The refresh token goes first: when a vendor rotates it, the new one is the only valid one.
+    The refresh token goes before the access token (:func:`save_renewed`): when a vendor
+    rotates it, the new one is the only valid one.
     """
     if not keyring_available():
         raise AccountError(no_keyring_message(name, oauth=True))
     import keyring
 
-    if tokens.refresh_token:
-        keyring.set_password(
-            KEYRING_SERVICE, keyring_entry(name, "refresh_token"), tokens.refresh_token.reveal()
-        )
     if tokens.client_secret:
         keyring.set_password(
             KEYRING_SERVICE, keyring_entry(name, "client_secret"), tokens.client_secret.reveal()
         )
-    if tokens.access_token:
-        keyring.set_password(KEYRING_SERVICE, keyring_entry(name), tokens.access_entry())
+    save_renewed(name)(tokens)
     held = tuple(k for k in SECRET_KEYS if getattr(tokens, k) is not None)
     forget_secret(name, keep=held)
 
