@@ -172,6 +172,11 @@ async def test_an_internal_note_from_the_case_reaches_the_live_sandbox_server(
         assert screen.ticket is not None and screen.ticket.comments is not None
         assert [(c.body.strip(), c.public) for c in screen.ticket.comments][-1] == (NOTE, False)
         assert bar.runs == 2
+        # A run that changed other tickets only: the case is re-read but not redrawn.
+        first_entry = screen.query(".entry").first()
+        screen.post_message(SyncBar.Synced(True))
+        await settle(pilot)
+        assert screen.query(".entry").first() is first_entry
     assert internal_note_on_server(live, account, remote_id) == expected
 
 

@@ -317,7 +317,9 @@ class CaseScreen(WorkbenchScreen):
 
     async def on_case_screen_loaded(self, message: Loaded) -> None:
         ticket = message.ticket
-        reload = self.ticket is not None  # a sync brought news of the open case
+        reload = self.ticket is not None  # a sync ended while the case was open
+        if reload and ticket == self.ticket:
+            return  # it changed other tickets: nothing to redraw here
         self.ticket = ticket
         note = getattr(self.app, "data_note", None)
         self.sub_title = " · ".join(
@@ -371,8 +373,8 @@ class CaseScreen(WorkbenchScreen):
 
     @work(thread=True, exclusive=True, group="case-outbox", exit_on_error=False, name="outbox")
     def on_sync_bar_synced(self, message: SyncBar.Synced) -> None:
-        """A background sync ended while this case was open: show what it brought (a note
-        it sent is read back into the conversation)."""
+        """A background sync ended while this case was open: re-read the case, redrawn only
+        if the run changed it (a note it sent is read back into the conversation)."""
         if message.changed and self.ticket is not None:
             self._load()
 
